@@ -1,0 +1,36 @@
+//! A task runner in the cargo-xtask style whose tasks run confined by the
+//! Linux kernel to what they declare.
+//!
+//! Tasks are declared with a builder: what they read (`sources`), what they
+//! write (`generates`), which tools and extra paths they use (`scopes`), what
+//! they depend on (`deps`) and the steps they run. The [`Runner`] validates the
+//! whole graph before anything runs, runs what is stale in dependency order and
+//! in parallel, and runs each task's commands under a Landlock ruleset built
+//! from its declarations.
+//!
+//! ```no_run
+//! use runner::{cmd, Runner, Scope, Task};
+//!
+//! fn main() -> std::process::ExitCode {
+//!     Runner::new()
+//!         .task(
+//!             Task::new("build")
+//!                 .doc("Build the release binary")
+//!                 .sources(["src/**/*.rs", "Cargo.toml", "Cargo.lock"])
+//!                 .generates(["target/"])
+//!                 .scopes([Scope::rust_toolchain()])
+//!                 .cmd(cmd!("cargo", "build", "--release")),
+//!         )
+//!         .main()
+//! }
+//! ```
+
+mod cmd;
+mod error;
+mod scope;
+mod task;
+
+pub use cmd::Cmd;
+pub use error::{Error, ErrorKind, Result};
+pub use scope::Scope;
+pub use task::{Step, StepContext, StepError, StepFn, Task};

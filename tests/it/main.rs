@@ -1,0 +1,1 @@
+//! Integration tests of the whole product, compiled into one test binary.

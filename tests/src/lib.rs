@@ -1,0 +1,1 @@
+//! Fixture programs for the integration tests in `it/`.

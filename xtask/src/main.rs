@@ -1,0 +1,3 @@
+//! This repository's own tasks, run with `cargo xtask`.
+
+fn main() {}
