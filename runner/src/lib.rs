@@ -27,10 +27,16 @@
 
 mod cmd;
 mod error;
+mod freshness;
+mod sandbox;
 mod scope;
 mod task;
+#[cfg(feature = "taskfile")]
+pub mod taskfile;
 
 pub use cmd::Cmd;
 pub use error::{Error, ErrorKind, Result};
+pub use freshness::{DirtyReason, Freshness};
+pub use sandbox::{SandboxMode, SandboxStatus};
 pub use scope::Scope;
 pub use task::{Step, StepContext, StepError, StepFn, Task};

@@ -1,0 +1,1 @@
+//! The go-task `Taskfile.yml` importer, behind the `taskfile` feature.
