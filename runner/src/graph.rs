@@ -168,19 +168,32 @@ pub(crate) fn suggest<'a>(name: &str, names: &[&'a str]) -> Option<&'a str> {
         .map(|(_, candidate)| candidate)
 }
 
-/// Returns the Levenshtein distance between two strings, by characters.
+/// Returns the edit distance between two strings, by characters, counting an
+/// insertion, a deletion, a substitution or a swap of two neighbours as one
+/// edit (the optimal string alignment distance), so `tset` is one edit from
+/// `test`.
 fn edit_distance(left: &str, right: &str) -> usize {
+    let left: Vec<char> = left.chars().collect();
     let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    for (i, a) in left.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, b) in right.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a != *b);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+    let width = right.len() + 1;
+    let mut table = vec![0; (left.len() + 1) * width];
+    for i in 0..=left.len() {
+        for j in 0..=right.len() {
+            table[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(left[i - 1] != right[j - 1]);
+                let mut best = (table[(i - 1) * width + j] + 1)
+                    .min(table[i * width + j - 1] + 1)
+                    .min(table[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && left[i - 1] == right[j - 2] && left[i - 2] == right[j - 1] {
+                    best = best.min(table[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
-        previous = current;
     }
-    previous[right.len()]
+    table[left.len() * width + right.len()]
 }
 
 #[cfg(test)]
