@@ -38,7 +38,10 @@ impl<'a> Process<'a> {
             task,
             program: cmd.get_program().to_owned(),
             args: cmd.get_args().map(ToOwned::to_owned).collect(),
-            env: cmd.get_envs().map(|(key, value)| (key.to_owned(), value.map(Into::into))).collect(),
+            env: cmd
+                .get_envs()
+                .map(|(key, value)| (key.to_owned(), value.map(Into::into)))
+                .collect(),
             dir,
         }
     }
@@ -70,7 +73,9 @@ impl Failure {
             Failure::Spawn(err) => format!("failed to start `{command}`: {err}"),
             Failure::Exit(status) => match (status.code(), status.signal()) {
                 (Some(code), _) => format!("command `{command}` exited with code {code}"),
-                (None, Some(signal)) => format!("command `{command}` was killed by signal {signal}"),
+                (None, Some(signal)) => {
+                    format!("command `{command}` was killed by signal {signal}")
+                }
                 (None, None) => format!("command `{command}` failed: {status}"),
             },
         }

@@ -123,8 +123,10 @@ impl Graph {
                     }
                     Mark::OnPath => {
                         let from = path.iter().position(|&(node, _)| node == target).unwrap_or(0);
-                        let mut names: Vec<String> =
-                            path[from..].iter().map(|&(node, _)| self.tasks[node].name.clone()).collect();
+                        let mut names: Vec<String> = path[from..]
+                            .iter()
+                            .map(|&(node, _)| self.tasks[node].name.clone())
+                            .collect();
                         names.push(self.tasks[target].name.clone());
                         return Err(Error::new(ErrorKind::Cycle { path: names }));
                     }

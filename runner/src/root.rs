@@ -13,8 +13,8 @@ use crate::{Error, Result};
 
 /// Returns the default project root for the current directory.
 pub(crate) fn default_root() -> Result<PathBuf> {
-    let current = std::env::current_dir()
-        .map_err(|err| Error::io("read the current directory", ".", err))?;
+    let current =
+        std::env::current_dir().map_err(|err| Error::io("read the current directory", ".", err))?;
     Ok(find_workspace(&current).unwrap_or(current))
 }
 

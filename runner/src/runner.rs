@@ -47,7 +47,12 @@ impl Runner {
     /// Creates a runner with no tasks. Tasks are sandboxed in `warn` mode
     /// unless the command line or `Runner::default_sandbox` says otherwise.
     pub fn new() -> Runner {
-        Runner { tasks: Vec::new(), root: None, state_dir: None, default_sandbox: SandboxMode::Warn }
+        Runner {
+            tasks: Vec::new(),
+            root: None,
+            state_dir: None,
+            default_sandbox: SandboxMode::Warn,
+        }
     }
 
     /// Adds a task.
@@ -139,9 +144,8 @@ impl Runner {
             Some(root) => root.clone(),
             None => crate::root::default_root()?,
         };
-        let root = root
-            .canonicalize()
-            .map_err(|err| Error::io("resolve the project root", &root, err))?;
+        let root =
+            root.canonicalize().map_err(|err| Error::io("resolve the project root", &root, err))?;
         let state_dir = root.join(self.state_dir.as_deref().unwrap_or(Path::new(STATE_DIR)));
         let jobs = if options.dry_run { 1 } else { options.jobs };
         let output = Output::new(options.verbosity, jobs > 1);
@@ -352,7 +356,13 @@ fn dot(graph: &Graph) -> String {
 }
 
 fn empty_report(sandbox: SandboxStatus) -> Report {
-    Report { tasks: Vec::new(), sandbox, duration: Duration::ZERO, interrupted: false, stale: false }
+    Report {
+        tasks: Vec::new(),
+        sandbox,
+        duration: Duration::ZERO,
+        interrupted: false,
+        stale: false,
+    }
 }
 
 fn fail(err: &Error) -> ExitCode {

@@ -113,6 +113,8 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
             running -= 1;
             let succeeded = matches!(report.outcome, Outcome::Ran { .. } | Outcome::Fresh);
             let ran = matches!(report.outcome, Outcome::Ran { .. });
+            let interrupted = matches!(report.outcome, Outcome::Interrupted);
+            reports.push(report);
             state[task] = State::Finished { succeeded, ran };
             if succeeded {
                 for &dependant in &dependants[task] {
@@ -121,7 +123,7 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
                         ready.insert(position[dependant]);
                     }
                 }
-            } else if matches!(report.outcome, Outcome::Interrupted) {
+            } else if interrupted {
                 stopped.get_or_insert_with(|| "the run was interrupted".to_string());
             } else {
                 let name = &context.graph.tasks[task].name;
@@ -137,7 +139,6 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
                     stopped.get_or_insert_with(|| format!("task `{name}` failed"));
                 }
             }
-            reports.push(report);
         }
     });
 
@@ -211,6 +212,7 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     }
 
     let dir = task_dir(context.root, declared);
+    crate::generates::create_dirs(context.root, &declared.generates)?;
     let confinement = confine(context, declared, &check, &dir)?;
     if let Some(failure) = run_steps(context, declared, &dir, confinement.as_ref())? {
         return Ok(failure);

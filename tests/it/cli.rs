@@ -115,7 +115,7 @@ fn dry_run_runs_and_writes_nothing() {
     let output = project.run("write", &["-n", "write"]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    assert_eq!(stdout(&output), "[first] sh -c 'echo first > first.txt'\n[write] touch written\n");
+    assert_eq!(stdout(&output), "[first] echo first > first.txt\n[write] touch written\n");
     assert_eq!(snapshot(project.path()), before);
 }
 

@@ -43,11 +43,7 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
             Task::new("after").dep("bad").sh(mark("after")),
             Task::new("independent").sh(mark("independent")),
         ],
-        "cycle" => vec![
-            Task::new("a").dep("b"),
-            Task::new("b").dep("c"),
-            Task::new("c").dep("a"),
-        ],
+        "cycle" => vec![Task::new("a").dep("b"), Task::new("b").dep("c"), Task::new("c").dep("a")],
         "unknown" => vec![Task::new("build").dep("codgen"), Task::new("codegen")],
         "sleep" => vec![
             Task::new("sleep").sh("echo $$ > pid; exec sleep 60"),
