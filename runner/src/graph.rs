@@ -74,11 +74,14 @@ impl Graph {
     /// Returns the tasks that must finish before `task` starts: its own
     /// dependencies and, through every task it calls, theirs.
     pub(crate) fn prerequisites(&self, task: usize) -> Vec<usize> {
-        let mut found = Vec::new();
-        let mut visited = vec![false; self.tasks.len()];
+        if self.calls[task].is_empty() {
+            return self.deps[task].clone();
+        }
+        let mut found: Vec<usize> = Vec::new();
+        let mut visited = std::collections::HashSet::new();
         let mut stack = vec![task];
         while let Some(current) = stack.pop() {
-            if std::mem::replace(&mut visited[current], true) {
+            if !visited.insert(current) {
                 continue;
             }
             for &dep in &self.deps[current] {
