@@ -5,6 +5,11 @@
 //! declares what it reads and writes. Cargo serialises the tasks that share
 //! `target/` through its own build lock, so running them with several jobs is
 //! safe.
+//!
+//! `cargo xtask bench` builds and runs the benchmark program in release mode
+//! (`xtask/src/bin/bench/`), which compares the runner with GNU make, go-task
+//! and find and writes `target/bench/report.md`. To run one benchmark, run the
+//! program directly: `cargo run --release -p xtask --bin bench -- scheduler`.
 
 use std::process::ExitCode;
 
@@ -59,6 +64,24 @@ fn main() -> ExitCode {
             cargo_task("doc", "Build the documentation with warnings denied")
                 .env("RUSTDOCFLAGS", "-D warnings")
                 .cmd(cmd!("cargo", "doc", "--workspace", "--no-deps")),
+        )
+        .task(
+            // No sources, so it runs every time: a benchmark has no inputs to be fresh against.
+            Task::new("bench")
+                .doc("Run the benchmarks against make, go-task and find")
+                .generates(["target/"])
+                .scopes([
+                    Scope::rust_toolchain(),
+                    Scope::git_config(),
+                    Scope::program("make"),
+                    Scope::program("find"),
+                    Scope::program("true"),
+                    // go-task comes from pip's go-task-bin package, which the bench installs if needed.
+                    Scope::python3(),
+                    Scope::network(),
+                    Scope::proc(),
+                ])
+                .cmd(cmd!("cargo", "run", "--release", "-p", "xtask", "--bin", "bench")),
         )
         .task(
             Task::new("ci")
