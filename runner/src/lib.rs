@@ -29,6 +29,7 @@ mod cli;
 mod cmd;
 mod error;
 mod exec;
+mod forward;
 mod freshness;
 mod generates;
 mod graph;
