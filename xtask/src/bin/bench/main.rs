@@ -81,8 +81,8 @@ fn main() -> ExitCode {
         _ => {}
     }
 
-    let (rounds, selected) = match parse_args(&args) {
-        Ok(Some(parsed)) => parsed,
+    let request = match parse_args(&args) {
+        Ok(Some(request)) => request,
         Ok(None) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -92,7 +92,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(rounds, &selected) {
+    match run(request.rounds, &request.benchmarks) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -101,9 +101,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parses the command line into the rounds override and the benchmarks to
-/// run; `None` means help was requested.
-fn parse_args(args: &[String]) -> Result<Option<(Option<usize>, Vec<&'static str>)>, String> {
+/// What the command line requests.
+struct Request {
+    rounds: Option<usize>,
+    benchmarks: Vec<&'static str>,
+}
+
+/// Parses the command line; `None` means help was requested.
+fn parse_args(args: &[String]) -> Result<Option<Request>, String> {
     let mut rounds = None;
     let mut selected = Vec::new();
     let mut args = args.iter();
@@ -112,9 +117,12 @@ fn parse_args(args: &[String]) -> Result<Option<(Option<usize>, Vec<&'static str
             "-h" | "--help" => return Ok(None),
             "--rounds" => {
                 let value = args.next().ok_or("missing value for `--rounds`")?;
-                let count = value.parse::<usize>().map_err(|_| {
-                    format!("invalid value `{value}` for `--rounds`: expected a positive number")
-                })?;
+                let count =
+                    value.parse::<usize>().ok().filter(|&count| count > 0).ok_or_else(|| {
+                        format!(
+                            "invalid value `{value}` for `--rounds`: expected a positive number"
+                        )
+                    })?;
                 rounds = Some(count);
             }
             name => {
@@ -128,7 +136,7 @@ fn parse_args(args: &[String]) -> Result<Option<(Option<usize>, Vec<&'static str
     if selected.is_empty() {
         selected = BENCHMARKS.to_vec();
     }
-    Ok(Some((rounds, selected)))
+    Ok(Some(Request { rounds, benchmarks: selected }))
 }
 
 fn run(rounds: Option<usize>, selected: &[&str]) -> Result<(), String> {
@@ -165,4 +173,49 @@ fn target_dir(exe: &Path) -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .ok_or_else(|| format!("failed to find the target directory above `{}`", exe.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Request>, String> {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        parse_args(&args)
+    }
+
+    #[test]
+    fn no_arguments_run_every_benchmark() {
+        let request = parse(&[]).unwrap().unwrap();
+        assert_eq!(request.benchmarks, BENCHMARKS);
+        assert_eq!(request.rounds, None);
+    }
+
+    #[test]
+    fn filter_and_rounds_are_parsed() {
+        let request = parse(&["--rounds", "3", "spawn"]).unwrap().unwrap();
+        assert_eq!(request.benchmarks, ["spawn"]);
+        assert_eq!(request.rounds, Some(3));
+    }
+
+    #[test]
+    fn unknown_benchmark_is_error() {
+        let err = parse(&["schedular"]).err().unwrap();
+        assert!(
+            err.starts_with("unknown benchmark `schedular`: expected one of scheduler"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_rounds_is_error() {
+        assert!(parse(&["--rounds", "many"]).err().unwrap().contains("`many`"));
+        assert!(parse(&["--rounds", "0"]).err().unwrap().contains("`0`"));
+        assert_eq!(parse(&["--rounds"]).err().unwrap(), "missing value for `--rounds`");
+    }
+
+    #[test]
+    fn help_is_none() {
+        assert!(parse(&["--help"]).unwrap().is_none());
+    }
 }
