@@ -148,13 +148,18 @@ fn run(rounds: Option<usize>, selected: &[&str]) -> Result<(), String> {
     let mut sections: Vec<Section> = Vec::new();
     for name in selected {
         eprintln!("bench: running `{name}`");
-        let section = match *name {
+        let load_before = load_average();
+        let mut section = match *name {
             "scheduler" => scheduler::run(&bench)?,
             "planning" => planning::run(&bench)?,
             "spawn" => spawn::run(&bench)?,
             "freshness" => freshness::run(&bench)?,
             other => return Err(format!("unknown benchmark `{other}`")),
         };
+        section.notes.push(format!(
+            "Load average (1, 5, 15 minutes) before: {load_before}; after: {}.",
+            load_average()
+        ));
         print!("{}", section.to_markdown());
         sections.push(section);
     }
@@ -165,6 +170,14 @@ fn run(rounds: Option<usize>, selected: &[&str]) -> Result<(), String> {
         .map_err(|err| format!("failed to write `{}`: {err}", path.display()))?;
     eprintln!("bench: wrote {}", path.display());
     Ok(())
+}
+
+/// Returns the first three fields of `/proc/loadavg`, which show how busy the
+/// machine was around a benchmark.
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    if fields.is_empty() { "unknown".to_string() } else { fields.join(" ") }
 }
 
 /// Returns cargo's target directory: this program lives in `<target>/release/`.
