@@ -54,10 +54,10 @@ impl Contender {
         }
     }
 
-    /// Returns the command line as a shell would show it, for the report.
+    /// Returns the command line, quoted for a POSIX shell, for the report.
     pub fn command_line(&self) -> String {
-        let mut words = vec![self.program.display().to_string()];
-        words.extend(self.args.iter().map(|arg| arg.to_string_lossy().into_owned()));
+        let mut words = vec![shell_quote(&self.program.to_string_lossy())];
+        words.extend(self.args.iter().map(|arg| shell_quote(&arg.to_string_lossy())));
         words.join(" ")
     }
 
@@ -95,6 +95,16 @@ impl Contender {
             tail.join("\n")
         ))
     }
+}
+
+/// Quotes `word` in single quotes unless it consists of characters that a
+/// POSIX shell takes literally.
+fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', "'\\''"))
 }
 
 /// Spawns `command`, waits for it with wait4(2) and returns its sample and
@@ -164,6 +174,14 @@ mod tests {
         assert!(contender.run().is_err());
         assert!(contender.run_with_args(&["extra"]).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn command_line_quotes_special_words() {
+        let dir = Path::new("/tmp");
+        let contender =
+            Contender::new("find", "find", ["tree", "-printf", "%s %T@\\n", "it's"], dir);
+        assert_eq!(contender.command_line(), r"find tree -printf '%s %T@\n' 'it'\''s'");
     }
 
     #[test]
