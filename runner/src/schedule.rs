@@ -17,8 +17,7 @@
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Mutex, PoisonError};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -84,7 +83,7 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
     let mut stopped: Option<String> = None;
     let (sender, receiver) = mpsc::channel::<(usize, TaskReport)>();
     let (job_sender, job_receiver) = mpsc::channel::<(usize, Vec<usize>)>();
-    let job_receiver = Mutex::new(job_receiver);
+    let job_receiver = std::sync::Mutex::new(job_receiver);
     thread::scope(|scope| {
         for number in 0..context.jobs.max(1).min(plan.order.len()) {
             let sender = sender.clone();
@@ -169,11 +168,11 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
 /// sends each report back on `reports`.
 fn work(
     context: &Context,
-    jobs: &Mutex<Receiver<(usize, Vec<usize>)>>,
-    reports: &Sender<(usize, TaskReport)>,
+    jobs: &std::sync::Mutex<mpsc::Receiver<(usize, Vec<usize>)>>,
+    reports: &mpsc::Sender<(usize, TaskReport)>,
 ) {
     loop {
-        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let job = jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
         let Ok((task, deps_ran)) = job else { return };
         let report = run_task(context, task, &deps_ran);
         if reports.send((task, report)).is_err() {
