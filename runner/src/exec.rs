@@ -3,7 +3,7 @@
 //! A step becomes a `std::process::Command` with the task's environment and
 //! working directory, in a process group of its own so that an interruption
 //! can stop it with everything it started. With one job the command inherits
-//! the runner's stdin, stdout and stderr; with several, stdin is `/dev/null`
+//! the runner's stdin, stdout and stderr. With several, stdin is `/dev/null`,
 //! and stdout and stderr are piped, read line by line on the task's own
 //! thread (see `forward`) and written through `Output` with the task's
 //! prefix. When the task is sandboxed, the command is spawned through its

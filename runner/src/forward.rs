@@ -14,7 +14,7 @@ use std::os::fd::AsRawFd;
 
 use crate::output::Stream;
 
-/// The size of each read from a pipe; a line may span several reads.
+/// The size of each read from a pipe. A line may span several reads.
 const CHUNK: usize = 8 * 1024;
 
 /// One pipe being read, with the part of a line read so far.
@@ -99,8 +99,8 @@ where
             break;
         }
 
-        // POLLHUP and POLLERR come without POLLIN; the read then returns 0 or
-        // the error, which closes the pipe.
+        // POLLHUP and POLLERR can come without POLLIN. The read then returns 0
+        // or the error, which closes the pipe.
         let readable = libc::POLLIN | libc::POLLHUP | libc::POLLERR;
         if out.open && fds[0].revents & readable != 0 {
             out.read_some(task, &mut chunk, &mut sink);

@@ -4,10 +4,10 @@
 //! channel to a pool of `jobs` worker threads, keeping at most `jobs` tasks
 //! running. A task becomes ready when everything it waits for has finished
 //! successfully or was fresh; a task shared by several dependants is in the
-//! plan once, so it runs once. Workers are reused from task to task because
-//! they are never restricted: a sandboxed task's `Confinement` restricts a
-//! fresh thread of its own for each command and closure, since a Landlock
-//! restriction can not be lifted.
+//! plan once, so it runs once. Workers are reused from task to task, because
+//! the sandbox never restricts them. A Landlock restriction can not be
+//! lifted, so a sandboxed task's `Confinement` restricts a fresh thread of
+//! its own for each command and closure.
 //!
 //! On a failure the scheduler stops starting tasks and lets the running ones
 //! finish (fail fast). With `keep_going` it goes on with every task that does
@@ -204,7 +204,7 @@ fn skip_dependants(
     }
 }
 
-/// Checks, runs and records one task, on its own worker thread.
+/// Checks, runs and records one task, on a worker thread.
 fn run_task(context: &Context, task: usize, deps_ran: &[usize]) -> TaskReport {
     let name = context.graph.tasks[task].name.clone();
     let started = Instant::now();

@@ -24,8 +24,8 @@ use crate::scheduler::write_file;
 
 const DIRS: usize = 200;
 const FILES_PER_DIR: usize = 100;
-/// The smallest file; sizes spread evenly up to `MIN_SIZE + SIZE_SPREAD`, so
-/// the mean is about 6.7 KB and the tree about 128 MiB.
+/// The size of the smallest file. Sizes spread evenly up to `MIN_SIZE +
+/// SIZE_SPREAD`, so the mean is about 6.7 KB and the tree about 128 MiB.
 const MIN_SIZE: usize = 1_024;
 const SIZE_SPREAD: usize = 11_374;
 
@@ -129,7 +129,7 @@ tasks:
       - /bin/true
 ";
 
-/// Generates the tree below `dir` unless its marker matches; returns the
+/// Generates the tree below `dir` unless its marker matches, and returns the
 /// tree's size in bytes.
 fn ensure_tree(dir: &Path) -> Result<u64, String> {
     let tree = dir.join("tree");

@@ -23,7 +23,7 @@ pub fn by_name(name: &str) -> Option<Vec<Task>> {
     }
 }
 
-/// `t0` … `t199`, each running `/bin/true`, and `all`, which depends on them.
+/// Returns `t0` … `t199`, each running `/bin/true`, and `all`, which depends on them.
 pub fn scheduler() -> Vec<Task> {
     let mut tasks: Vec<Task> =
         (0..SCHEDULER_TASKS).map(|i| Task::new(format!("t{i}")).cmd(cmd!("/bin/true"))).collect();
@@ -32,17 +32,17 @@ pub fn scheduler() -> Vec<Task> {
     tasks
 }
 
-/// One task, `one`, running `/bin/true`.
+/// Returns one task, `one`, that runs `/bin/true`.
 pub fn spawn() -> Vec<Task> {
     vec![Task::new("one").cmd(cmd!("/bin/true"))]
 }
 
-/// One task, `check`, whose sources are every file below `tree/`.
+/// Returns one task, `check`, whose sources are every file below `tree/`.
 pub fn freshness() -> Vec<Task> {
     vec![Task::new("check").sources(["tree/**/*"]).cmd(cmd!("/bin/true"))]
 }
 
-/// A layered DAG of `PLAN_LAYERS` x `PLAN_WIDTH` tasks, where each task below
+/// Returns a layered DAG of `PLAN_LAYERS` x `PLAN_WIDTH` tasks, where each task below
 /// the first layer depends on up to three tasks of the layer before, plus `all`,
 /// which depends on every one of them (the wide fan-in). Every task has a source
 /// glob, which validation compiles, and one command.

@@ -46,7 +46,7 @@ Options:
   -h, --help   Print this help
 ";
 
-/// What every benchmark needs: where things are and how many rounds to take.
+/// The paths, round count and peers that every benchmark shares.
 pub struct Bench {
     /// This program, re-executed with a hidden subcommand as the runner contender.
     pub exe: PathBuf,
@@ -101,7 +101,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// What the command line requests.
+/// The benchmarks and round count that the command line requests.
 struct Request {
     rounds: Option<usize>,
     benchmarks: Vec<&'static str>,

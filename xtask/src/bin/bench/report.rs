@@ -16,7 +16,7 @@ use crate::contender::{Contender, Sample};
 use crate::peers::Peers;
 use crate::stats::Summary;
 
-/// What became of one target.
+/// The result of one target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Met,
@@ -40,7 +40,7 @@ pub struct Row {
 /// The results of one benchmark.
 pub struct Section {
     pub title: String,
-    /// What the benchmark measures, in a sentence or two.
+    /// A sentence or two on what the benchmark measures.
     pub description: String,
     /// The command lines the contenders ran.
     pub commands: Vec<(String, String)>,

@@ -4,8 +4,8 @@
 //! program's `__runner scheduler` subcommand, so process start-up and task
 //! declaration count), GNU `make -j2` over a generated Makefile of 200 phony
 //! targets, and go-task over a generated Taskfile. The targets compare with
-//! go-task as a user runs it, without a concurrency limit (its default); a
-//! second go-task row with `--concurrency 2` is shown for reference.
+//! go-task as a user runs it, without a concurrency limit, which is its
+//! default. A second go-task row with `--concurrency 2` is for reference.
 
 use std::fmt::Write as _;
 use std::path::Path;
