@@ -27,14 +27,19 @@
 
 mod cli;
 mod cmd;
+mod codec;
 mod error;
 mod exec;
+mod fingerprint;
 mod freshness;
+mod fs;
 mod generates;
 mod graph;
 mod logger;
 mod options;
 mod output;
+mod outputs;
+mod parallel;
 mod plan;
 mod report;
 mod root;
@@ -45,6 +50,9 @@ mod sandbox;
 mod schedule;
 mod scope;
 mod signal;
+mod sources;
+mod stat_cache;
+mod state;
 mod task;
 #[cfg(feature = "taskfile")]
 pub mod taskfile;
