@@ -118,6 +118,11 @@ impl<'a> Decoder<'a> {
     pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
+
+    /// Returns the number of bytes not read yet.
+    pub(crate) fn remaining(&self) -> usize {
+        self.rest.len()
+    }
 }
 
 #[cfg(test)]

@@ -320,17 +320,15 @@ fn identity(resolved: Option<&Path>) -> blake3::Hash {
 }
 
 /// Returns the content hash of each file, in order, reading only the files
-/// whose stat data the cache does not know, on several threads.
-/// `started_ns` is when the files were stat'ed, for the cache's racy check.
+/// whose stat data the cache does not know, on several threads. `files` must
+/// be sorted by key. `started_ns` is when the files were stat'ed, for the
+/// cache's racy check.
 pub(crate) fn hash_sources(
     files: &[MatchedFile],
     cache: &Mutex<StatCache>,
     started_ns: i64,
-) -> Result<Vec<(String, blake3::Hash)>> {
-    let mut hashes: Vec<Option<blake3::Hash>> = {
-        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-        files.iter().map(|file| cache.lookup(&file.key, &file.stat)).collect()
-    };
+) -> Result<Vec<blake3::Hash>> {
+    let mut hashes = cache.lock().unwrap_or_else(|e| e.into_inner()).lookup_sorted(files);
 
     let misses: Vec<usize> = (0..files.len()).filter(|&index| hashes[index].is_none()).collect();
     log::debug!("hashing {} of {} source files", misses.len(), files.len());
@@ -344,8 +342,8 @@ pub(crate) fn hash_sources(
         hashes[index] = Some(hash);
     }
 
-    let pairs = files.iter().zip(hashes).filter_map(|(file, hash)| Some((file.key.clone(), hash?)));
-    Ok(pairs.collect())
+    // Every miss now has its hash, so flattening drops nothing.
+    Ok(hashes.into_iter().flatten().collect())
 }
 
 fn hash_file(path: &Path) -> Result<blake3::Hash> {

@@ -205,8 +205,13 @@ impl Tracker {
         let expansion = sources::expand(task.name(), root, task.get_sources(), &exclude)?;
         let hashes = fingerprint::hash_sources(&expansion.files, &self.stat_cache, started_ns)?;
 
+        let mut source_files = Vec::with_capacity(expansion.files.len());
         let mut inputs = Inputs::declared(task, root);
-        inputs.sources = hashes;
+        inputs.sources.reserve(expansion.files.len());
+        for (file, hash) in expansion.files.into_iter().zip(hashes) {
+            inputs.sources.push((file.key, hash));
+            source_files.push(file.path);
+        }
         inputs.deps = deps
             .iter()
             .map(|(name, fingerprint)| (name.to_string(), fingerprint.copied()))
@@ -233,7 +238,7 @@ impl Tracker {
 
         Ok(Check {
             freshness,
-            source_files: expansion.files.into_iter().map(|file| file.path).collect(),
+            source_files,
             source_dirs: expansion.dirs,
             fingerprint: Some(fingerprint),
             inputs: Some(inputs),
@@ -259,7 +264,10 @@ impl Tracker {
             reasons.push(DirtyReason::PreviousRunUnfinished);
         }
         if record.fingerprint != fingerprint {
-            diff_inputs(&record.inputs, inputs, &mut reasons);
+            match record.inputs() {
+                Some(recorded) => diff_inputs(&recorded, inputs, &mut reasons),
+                None => return Ok(vec![DirtyReason::NoPreviousRun]),
+            }
         }
         for name in deps_ran {
             let reason = DirtyReason::DependencyRan { name: name.to_string() };

@@ -17,10 +17,6 @@ use crate::{Error, Result};
 /// The suffix of temporary files, so a crashed write can be found and removed.
 pub(crate) const TEMP_SUFFIX: &str = ".tmp";
 
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|err| Error::io("read", path, err))
-}
-
 /// Reads a file, returning `None` when it does not exist.
 pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {
@@ -80,6 +76,10 @@ pub(crate) fn open_or_create(path: &Path) -> Result<File> {
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so the file
 /// is replaced whole or not at all.
+///
+/// N.B. there is no `fsync`: after a power loss the renamed file may be empty
+/// or cut short. Readers of state files treat such a file as absent, which
+/// makes a task run again and never makes it fresh.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -87,10 +87,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let unique = COUNTER.fetch_add(1, Ordering::Relaxed);
     let temp = path.with_file_name(format!(".{name}.{}.{unique}{TEMP_SUFFIX}", std::process::id()));
 
-    let written = File::create(&temp).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_data()
-    });
+    let written = File::create(&temp).and_then(|mut file| file.write_all(bytes));
     if let Err(err) = written {
         let _ = fs::remove_file(&temp);
         return Err(Error::io("write", &temp, err));

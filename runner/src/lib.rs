@@ -25,6 +25,8 @@
 //! }
 //! ```
 
+#[doc(hidden)]
+pub mod bench;
 mod cli;
 mod cmd;
 mod codec;

@@ -35,6 +35,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::codec::{Decoder, Encoder};
+use crate::sources::MatchedFile;
 use crate::{Error, Result, fs};
 
 const MAGIC: &[u8; 8] = b"RNSTATC\n";
@@ -108,29 +109,49 @@ pub(crate) fn system_time_ns(time: SystemTime) -> i64 {
     }
 }
 
-struct Entry {
+/// An entry of the loaded file. Its key stays in the file's bytes.
+struct LoadedEntry {
+    key_start: usize,
+    key_len: usize,
     stat: FileStat,
     hash: blake3::Hash,
     /// The save generation in which a check last looked the entry up.
     seen: u32,
-    /// When hashing started, for an entry added during this run; `None` for
-    /// an entry loaded from disk.
-    hashed_at_ns: Option<i64>,
+}
+
+/// An entry added during this run.
+struct AddedEntry {
+    stat: FileStat,
+    hash: blake3::Hash,
+    /// When hashing started, for the racy check.
+    hashed_at_ns: i64,
 }
 
 /// Content hashes by path, loaded from and saved to one file.
+///
+/// The file stores entries sorted by key, and a check's files come sorted by
+/// key too, so [`StatCache::lookup_sorted`] finds them in one merge pass over
+/// the loaded bytes, without building a map or copying a key.
 pub(crate) struct StatCache {
-    entries: HashMap<String, Entry>,
+    bytes: Vec<u8>,
+    /// Sorted by key.
+    loaded: Vec<LoadedEntry>,
+    added: HashMap<String, AddedEntry>,
     generation: u32,
     /// The mtime of the loaded cache file; entries of files changed at or
     /// after it are racy.
     written_ns: i64,
-    modified: bool,
 }
 
 impl StatCache {
     pub(crate) fn empty() -> StatCache {
-        StatCache { entries: HashMap::new(), generation: 0, written_ns: i64::MIN, modified: false }
+        StatCache {
+            bytes: Vec::new(),
+            loaded: Vec::new(),
+            added: HashMap::new(),
+            generation: 0,
+            written_ns: i64::MIN,
+        }
     }
 
     /// Loads the cache from `path`. A missing, truncated or foreign file gives
@@ -143,7 +164,7 @@ impl StatCache {
             Ok(metadata) => FileStat::from_metadata(&metadata).mtime_ns,
             Err(err) => return Err(Error::io("read metadata of", path, err)),
         };
-        match StatCache::decode(&bytes, written_ns) {
+        match StatCache::decode(bytes, written_ns) {
             Some(cache) => Ok(cache),
             None => {
                 log::debug!("ignoring unreadable stat cache `{}`", path.display());
@@ -152,74 +173,107 @@ impl StatCache {
         }
     }
 
-    fn decode(bytes: &[u8], written_ns: i64) -> Option<StatCache> {
-        let mut decoder = Decoder::new(bytes);
+    fn decode(bytes: Vec<u8>, written_ns: i64) -> Option<StatCache> {
+        let mut decoder = Decoder::new(&bytes);
         if decoder.raw(MAGIC.len())? != MAGIC || decoder.u32()? != FORMAT_VERSION {
             return None;
         }
 
         let generation = decoder.u32()?.wrapping_add(1);
         let count = decoder.count(4 + FileStat::ENCODED_LEN + 32 + 4)?;
-        let mut entries = HashMap::with_capacity(count);
+        let mut loaded = Vec::with_capacity(count);
+        let mut previous: &[u8] = &[];
         for _ in 0..count {
-            let path = decoder.str()?.to_owned();
+            let key = decoder.bytes()?;
+            if key <= previous && !loaded.is_empty() {
+                return None;
+            }
+            previous = key;
+            let key_start = key.as_ptr() as usize - bytes.as_ptr() as usize;
             let stat = FileStat::decode(&mut decoder)?;
             let hash = blake3::Hash::from_bytes(decoder.array()?);
             let seen = decoder.u32()?;
-            entries.insert(path, Entry { stat, hash, seen, hashed_at_ns: None });
+            loaded.push(LoadedEntry { key_start, key_len: key.len(), stat, hash, seen });
+        }
+        if !decoder.is_empty() {
+            return None;
         }
 
-        let cache = StatCache { entries, generation, written_ns, modified: false };
-        decoder.is_empty().then_some(cache)
+        Some(StatCache { bytes, loaded, added: HashMap::new(), generation, written_ns })
     }
 
-    /// Returns the encoded cache, without the entries unseen for too long.
+    fn key(&self, entry: &LoadedEntry) -> &[u8] {
+        &self.bytes[entry.key_start..entry.key_start + entry.key_len]
+    }
+
+    /// Returns the encoded cache, sorted by key, without the entries unseen
+    /// for too long.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut encoder = Encoder::with_capacity(64 + self.entries.len() * 96);
+        let mut entries: Vec<(&[u8], &FileStat, &blake3::Hash, u32)> = self
+            .loaded
+            .iter()
+            .filter(|entry| self.generation.wrapping_sub(entry.seen) < MAX_UNSEEN_SAVES)
+            .map(|entry| (self.key(entry), &entry.stat, &entry.hash, entry.seen))
+            .filter(|(key, ..)| {
+                std::str::from_utf8(key).map_or(true, |key| !self.added.contains_key(key))
+            })
+            .collect();
+        entries.extend(
+            self.added
+                .iter()
+                .map(|(key, entry)| (key.as_bytes(), &entry.stat, &entry.hash, self.generation)),
+        );
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+
+        let mut encoder = Encoder::with_capacity(64 + entries.len() * 96);
         encoder.raw(MAGIC);
         encoder.u32(FORMAT_VERSION);
         encoder.u32(self.generation);
-
-        let kept: Vec<_> = self
-            .entries
-            .iter()
-            .filter(|(_, entry)| self.generation.wrapping_sub(entry.seen) < MAX_UNSEEN_SAVES)
-            .collect();
-        encoder.u64(kept.len() as u64);
-        for (path, entry) in kept {
-            encoder.str(path);
-            entry.stat.encode(&mut encoder);
-            encoder.raw(entry.hash.as_bytes());
-            encoder.u32(entry.seen);
+        encoder.u64(entries.len() as u64);
+        for (key, stat, hash, seen) in entries {
+            encoder.bytes(key);
+            stat.encode(&mut encoder);
+            encoder.raw(hash.as_bytes());
+            encoder.u32(seen);
         }
         encoder.finish()
     }
 
-    /// Whether entries were added or replaced since the cache was loaded.
+    /// Whether entries were added since the cache was loaded.
     pub(crate) fn is_modified(&self) -> bool {
-        self.modified
+        !self.added.is_empty()
     }
 
-    /// Returns the cached hash of `path` if its metadata still matches and
-    /// the entry is not racy.
-    pub(crate) fn lookup(&mut self, path: &str, stat: &FileStat) -> Option<blake3::Hash> {
-        let entry = self.entries.get_mut(path)?;
-        if entry.stat != *stat {
-            return None;
-        }
+    /// Returns the cached hash of each file whose metadata still matches and
+    /// whose entry is not racy. `files` must be sorted by key.
+    pub(crate) fn lookup_sorted(&mut self, files: &[MatchedFile]) -> Vec<Option<blake3::Hash>> {
+        let mut hashes = Vec::with_capacity(files.len());
+        let mut next = 0;
+        for file in files {
+            if let Some(entry) = self.added.get(&file.key) {
+                let racy = newest(&file.stat) > entry.hashed_at_ns.saturating_sub(RACY_WINDOW_NS);
+                hashes.push((entry.stat == file.stat && !racy).then_some(entry.hash));
+                continue;
+            }
 
-        let newest = stat.mtime_ns.max(stat.ctime_ns);
-        let racy = match entry.hashed_at_ns {
-            Some(hashed_at_ns) => newest > hashed_at_ns.saturating_sub(RACY_WINDOW_NS),
-            None => newest >= self.written_ns,
-        };
-        if racy {
-            log::trace!("hashing `{path}` again: it changed too close to its cached hash");
-            return None;
+            let key = file.key.as_bytes();
+            while next < self.loaded.len() && self.key(&self.loaded[next]) < key {
+                next += 1;
+            }
+            let Some(entry) = self.loaded.get_mut(next) else {
+                hashes.push(None);
+                continue;
+            };
+            let key_start = entry.key_start;
+            let matches = self.bytes[key_start..key_start + entry.key_len] == *key
+                && entry.stat == file.stat
+                && newest(&file.stat) < self.written_ns;
+            if matches {
+                entry.seen = self.generation;
+            }
+            hashes.push(matches.then_some(entry.hash));
         }
-
-        entry.seen = self.generation;
-        Some(entry.hash)
+        hashes
     }
 
     /// Stores the hash of `path`, taken from contents read after
@@ -231,18 +285,22 @@ impl StatCache {
         hash: blake3::Hash,
         hashed_at_ns: i64,
     ) {
-        let entry = Entry { stat, hash, seen: self.generation, hashed_at_ns: Some(hashed_at_ns) };
-        self.entries.insert(path.to_owned(), entry);
-        self.modified = true;
+        self.added.insert(path.to_owned(), AddedEntry { stat, hash, hashed_at_ns });
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.loaded.len() + self.added.len()
     }
+}
+
+fn newest(stat: &FileStat) -> i64 {
+    stat.mtime_ns.max(stat.ctime_ns)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     const NOW: i64 = 1_000 * 1_000_000_000;
@@ -251,8 +309,12 @@ mod tests {
         FileStat { size: 10, mtime_ns, ino: 42, ctime_ns: mtime_ns }
     }
 
+    fn file(key: &str, mtime_ns: i64) -> MatchedFile {
+        MatchedFile { key: key.to_string(), path: PathBuf::from(key), stat: stat(mtime_ns) }
+    }
+
     fn reload(cache: &StatCache, written_ns: i64) -> StatCache {
-        StatCache::decode(&cache.encode(), written_ns).expect("decodes")
+        StatCache::decode(cache.encode(), written_ns).expect("decodes")
     }
 
     #[test]
@@ -260,10 +322,29 @@ mod tests {
         let mut cache = StatCache::empty();
         let hash = blake3::hash(b"contents");
         cache.insert("a.txt", stat(1), hash, NOW);
+        let mut loaded = reload(&cache, NOW);
 
-        assert_eq!(cache.lookup("a.txt", &stat(1)), Some(hash));
-        assert_eq!(cache.lookup("a.txt", &stat(2)), None);
-        assert_eq!(cache.lookup("b.txt", &stat(1)), None);
+        for cache in [&mut cache, &mut loaded] {
+            let found = cache.lookup_sorted(&[file("a.txt", 1), file("b.txt", 1)]);
+            assert_eq!(found, [Some(hash), None]);
+            assert_eq!(cache.lookup_sorted(&[file("a.txt", 2)]), [None]);
+        }
+    }
+
+    #[test]
+    fn sorted_lookup_finds_every_loaded_entry() {
+        let mut cache = StatCache::empty();
+        let keys = ["a", "a/b", "a/c", "b", "c/d/e"];
+        for key in keys {
+            cache.insert(key, stat(1), blake3::hash(key.as_bytes()), NOW);
+        }
+        let mut loaded = reload(&cache, NOW);
+
+        let files = [file("0", 1), file("a", 1), file("a/bb", 1), file("a/c", 1), file("c/d/e", 1)];
+        let found = loaded.lookup_sorted(&files);
+
+        let hash = |key: &str| Some(blake3::hash(key.as_bytes()));
+        assert_eq!(found, [None, hash("a"), None, hash("a/c"), hash("c/d/e")]);
     }
 
     #[test]
@@ -271,7 +352,7 @@ mod tests {
         let mut cache = StatCache::empty();
         cache.insert("new.txt", stat(NOW - 1_000), blake3::hash(b"x"), NOW);
 
-        assert_eq!(cache.lookup("new.txt", &stat(NOW - 1_000)), None);
+        assert_eq!(cache.lookup_sorted(&[file("new.txt", NOW - 1_000)]), [None]);
     }
 
     #[test]
@@ -282,8 +363,9 @@ mod tests {
         cache.insert("same-tick.txt", stat(NOW), hash, NOW);
 
         let mut loaded = reload(&cache, NOW);
-        assert_eq!(loaded.lookup("old.txt", &stat(NOW - 10)), Some(hash));
-        assert_eq!(loaded.lookup("same-tick.txt", &stat(NOW)), None);
+
+        let found = loaded.lookup_sorted(&[file("old.txt", NOW - 10), file("same-tick.txt", NOW)]);
+        assert_eq!(found, [Some(hash), None]);
     }
 
     #[test]
@@ -293,9 +375,24 @@ mod tests {
         cache.insert("dir/a.txt", stat(5), hash, NOW);
 
         let mut loaded = reload(&cache, NOW);
+
         assert_eq!(loaded.len(), 1);
-        assert_eq!(loaded.lookup("dir/a.txt", &stat(5)), Some(hash));
         assert!(!loaded.is_modified());
+        assert_eq!(loaded.lookup_sorted(&[file("dir/a.txt", 5)]), [Some(hash)]);
+    }
+
+    #[test]
+    fn added_entry_replaces_loaded_one() {
+        let mut cache = StatCache::empty();
+        cache.insert("a.txt", stat(5), blake3::hash(b"old"), NOW);
+        let mut loaded = reload(&cache, NOW);
+
+        let hash = blake3::hash(b"new");
+        loaded.insert("a.txt", stat(6), hash, NOW);
+        let mut reloaded = reload(&loaded, NOW);
+
+        assert_eq!(reloaded.len(), 1);
+        assert_eq!(reloaded.lookup_sorted(&[file("a.txt", 6)]), [Some(hash)]);
     }
 
     #[test]
@@ -317,7 +414,7 @@ mod tests {
         cache.insert("a.txt", stat(5), blake3::hash(b"x"), NOW);
         let bytes = cache.encode();
 
-        assert!(StatCache::decode(&bytes[..bytes.len() - 1], NOW).is_none());
-        assert!(StatCache::decode(b"not a cache", NOW).is_none());
+        assert!(StatCache::decode(bytes[..bytes.len() - 1].to_vec(), NOW).is_none());
+        assert!(StatCache::decode(b"not a cache".to_vec(), NOW).is_none());
     }
 }

@@ -48,13 +48,33 @@ pub(crate) struct Record {
     pub(crate) outputs: Vec<(String, FileStat)>,
 }
 
+/// A record as loaded, with its inputs still encoded: a fresh task needs only
+/// the fingerprint and the outputs, and decoding the inputs of a task with
+/// many sources costs a string per source.
+#[derive(Debug)]
+pub(crate) struct LoadedRecord {
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) outputs: Vec<(String, FileStat)>,
+    bytes: Vec<u8>,
+    inputs_start: usize,
+}
+
+impl LoadedRecord {
+    /// Decodes the recorded inputs; `None` if they are corrupt.
+    pub(crate) fn inputs(&self) -> Option<Inputs> {
+        let mut decoder = Decoder::new(&self.bytes[self.inputs_start..]);
+        let inputs = Inputs::decode(&mut decoder)?;
+        decoder.is_empty().then_some(inputs)
+    }
+}
+
 /// What the store holds for one task.
 #[derive(Debug)]
 pub(crate) enum Loaded {
     Missing,
     /// A record written by another format version.
     OtherVersion,
-    Found(Record),
+    Found(LoadedRecord),
 }
 
 /// The state directory of one project, open for one run.
@@ -137,7 +157,7 @@ impl Store {
         let Some(bytes) = fs::read_if_exists(&path)? else {
             return Ok(Loaded::Missing);
         };
-        Ok(decode_record(&bytes).unwrap_or_else(|| {
+        Ok(decode_record(bytes).unwrap_or_else(|| {
             log::debug!("ignoring unreadable record `{}`", path.display());
             Loaded::Missing
         }))
@@ -220,8 +240,8 @@ fn encode_record(record: &Record) -> Vec<u8> {
     encoder.finish()
 }
 
-fn decode_record(bytes: &[u8]) -> Option<Loaded> {
-    let mut decoder = Decoder::new(bytes);
+fn decode_record(bytes: Vec<u8>) -> Option<Loaded> {
+    let mut decoder = Decoder::new(&bytes);
     if decoder.raw(RECORD_MAGIC.len())? != RECORD_MAGIC {
         return None;
     }
@@ -236,14 +256,41 @@ fn decode_record(bytes: &[u8]) -> Option<Loaded> {
         let key = decoder.str()?.to_string();
         outputs.push((key, FileStat::decode(&mut decoder)?));
     }
-    let inputs = Inputs::decode(&mut decoder)?;
+    let inputs_start = bytes.len() - decoder.remaining();
 
-    decoder.is_empty().then_some(Loaded::Found(Record { fingerprint, inputs, outputs }))
+    Some(Loaded::Found(LoadedRecord { fingerprint, outputs, bytes, inputs_start }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn record_round_trip_keeps_inputs() {
+        let inputs = Inputs {
+            commands: blake3::hash(b"cmd"),
+            programs: vec![("cc".into(), blake3::hash(b"/usr/bin/cc"))],
+            env: vec![("FOO".into(), blake3::hash(b"1"))],
+            dir: "sub".into(),
+            generates: blake3::hash(b"out/"),
+            deps: vec![("gen".into(), Some(Fingerprint([3; 32]))), ("lint".into(), None)],
+            sources: vec![("src/lib.rs".into(), blake3::hash(b"lib"))],
+        };
+        let stat = FileStat { size: 1, mtime_ns: 2, ino: 3, ctime_ns: 4 };
+        let record = Record {
+            fingerprint: inputs.fingerprint(),
+            inputs: inputs.clone(),
+            outputs: vec![("out/a".into(), stat)],
+        };
+
+        let Some(Loaded::Found(loaded)) = decode_record(encode_record(&record)) else {
+            panic!("record does not decode");
+        };
+
+        assert_eq!(loaded.fingerprint, record.fingerprint);
+        assert_eq!(loaded.outputs, record.outputs);
+        assert_eq!(loaded.inputs(), Some(inputs));
+    }
 
     #[test]
     fn names_encode_to_safe_file_names() {
