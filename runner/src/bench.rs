@@ -1,14 +1,19 @@
 //! Benchmarks that `cargo xtask bench` runs; not part of the public API.
 //!
-//! [`freshness`] builds a tree of files in a temporary directory and times,
-//! side by side in one run, a `find -printf '%s %T@'` walk of the tree, a
-//! no-op freshness check of a task with `sources(["**/*"])` over it (from a
-//! fresh tracker open, as a second CLI run does, after a first run recorded
-//! the task and warmed the stat cache), go-task's checksum method on the same
-//! tree (`task --status x` after a first `task x`, with `sources:
-//! ['tree/**/*']`), and a check and record after one file changed. Each figure is the median of several runs. The files are in the
-//! page cache throughout, so the numbers measure metadata work and hashing,
-//! not the disk.
+//! [`freshness`] builds a tree of files in a temporary directory and times
+//! four things side by side in one run:
+//!
+//! - a `find -printf '%s %T@'` walk of the tree;
+//! - a no-op freshness check of a task with `sources(["tree/**/*"])`, from a
+//!   fresh tracker open as a second CLI run does it, after a first run
+//!   recorded the task and warmed the stat cache;
+//! - go-task's checksum method on the same tree: `task --status x` with
+//!   `sources: ['tree/**/*']`, after a first `task x`;
+//! - our check and record after one file changed.
+//!
+//! The measurements take turns in each round, and each figure is the median
+//! over the rounds. The files stay in the page cache throughout, so the
+//! numbers measure metadata work and hashing, not the disk.
 
 use std::fmt;
 use std::io::Write;
@@ -65,7 +70,7 @@ pub struct FreshnessReport {
     /// Our check after one source file changed, with recording the run as a
     /// successful run would (the task's command itself is not run).
     pub one_changed: Duration,
-    /// `task --status x` with `sources: ['**/*']`, if go-task was found.
+    /// `task --status x` with `sources: ['tree/**/*']`, if go-task was found.
     pub go_task: Option<Duration>,
     /// Peak resident memory of this process during the no-op checks, in
     /// bytes, where `/proc` can measure it.

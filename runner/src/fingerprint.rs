@@ -11,10 +11,11 @@
 //! | sources | each matched file's key (relative path with `/`) and content hash, sorted by key |
 //! | format | [`STATE_VERSION`] |
 //!
-//! Not included: the inherited environment, the contents of called tasks'
-//! sources (a called task has its own fingerprint), the body of a Rust
-//! closure (change its label when its behaviour changes), the sandbox mode,
-//! and the files a program reads that are not declared as sources.
+//! Not included: the inherited environment, the sandbox mode, and files a
+//! program reads that are not declared as sources. A called task's sources
+//! are left out too, since the called task has its own fingerprint. The body of
+//! a Rust closure cannot be hashed, so change its label when its behaviour
+//! changes.
 //!
 //! The per-input hashes are kept next to the fingerprint in the recorded
 //! state, so a mismatch can be explained input by input.

@@ -1,12 +1,12 @@
 //! Freshness: whether a task must run, and why.
 //!
 //! A task without `sources` always runs. A task with sources is fresh when
-//! the fingerprint of its inputs (see the fingerprint module for the table of
-//! what it covers) equals the one recorded after its last successful run, no
-//! dependency ran in this invocation, its last run was not left unfinished,
-//! and its declared outputs are present and unchanged. Otherwise it is dirty,
-//! with one [`DirtyReason`] per difference found, in the order: run state,
-//! commands, programs, env, dir, outputs declared, dependencies, source
+//! four conditions hold. The fingerprint of its inputs equals the one recorded
+//! after its last successful run (the fingerprint module has the table of what
+//! it covers). No dependency ran in this invocation. Its last run was not left
+//! unfinished. Its declared outputs are present and unchanged. Otherwise it is
+//! dirty, with one [`DirtyReason`] per difference found, in the order: run
+//! state, commands, programs, env, dir, outputs declared, dependencies, source
 //! files, output files.
 //!
 //! The [`Tracker`] is the state of one run: a writable tracker holds the
@@ -27,7 +27,7 @@ use crate::stat_cache::{self, StatCache};
 use crate::state::{Loaded, Record, Store};
 use crate::{Error, Result, Task, outputs};
 
-/// Why a task must run.
+/// The reason a task must run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DirtyReason {

@@ -50,8 +50,8 @@ pub(crate) struct Expansion {
     pub(crate) dirs: Vec<PathBuf>,
 }
 
-/// What a walk never returns: directories it does not enter and files whose
-/// keys match a glob.
+/// Paths a walk skips: directories it does not enter, and files whose keys
+/// match a glob.
 #[derive(Default)]
 pub(crate) struct Exclude {
     dirs: Vec<PathBuf>,

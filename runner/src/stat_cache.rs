@@ -6,16 +6,16 @@
 //! contents. A file whose four values are unchanged is taken to have the
 //! same contents and is not read again. ctime catches edits that restore the
 //! mtime (`touch -d`), because the kernel sets ctime on every change and no
-//! system call sets it back.
+//! system call sets it back (short of changing the system clock).
 //!
 //! Timestamps are coarse: Linux stamps files from a clock that ticks every few
 //! milliseconds, so a file written twice within one tick keeps its mtime, and
 //! a hash taken between the two writes would match the second version's
 //! metadata. Such "racily clean" entries are not trusted, the way git treats
 //! its index. An entry loaded from disk is used only when the file's mtime and
-//! ctime are older than the cache file's own mtime, since the cache was
-//! written after every hash in it was taken, on the same clock and with the
-//! same granularity when the files share a filesystem. An entry added during
+//! ctime are older than the cache file's own mtime. The cache was written
+//! after every hash in it was taken, and on the same clock and with the same
+//! granularity when the files share a filesystem. An entry added during
 //! this run is used only when the file's timestamps are at least
 //! [`RACY_WINDOW_NS`] older than the moment its hashing started. A racy file
 //! is hashed again instead.
@@ -41,10 +41,9 @@ use crate::{Error, Result, fs};
 const MAGIC: &[u8; 8] = b"RNSTATC\n";
 const FORMAT_VERSION: u32 = 1;
 
-/// How much older than the start of hashing a file's timestamps must be
-/// before a hash added during this run is trusted: 2 s, which covers the 2 s
-/// mtime granularity of FAT as well as the millisecond ticks of ext4, XFS and
-/// btrfs.
+/// The minimum age of a file's timestamps, at the start of hashing, for a
+/// hash added during this run to be trusted. 2 s covers the 2 s mtime
+/// granularity of FAT as well as the millisecond ticks of ext4, XFS and btrfs.
 pub(crate) const RACY_WINDOW_NS: i64 = 2_000_000_000;
 
 /// The number of saves an entry survives without being looked up.
@@ -239,7 +238,7 @@ impl StatCache {
         encoder.finish()
     }
 
-    /// Whether entries were added since the cache was loaded.
+    /// Returns whether entries were added since the cache was loaded.
     pub(crate) fn is_modified(&self) -> bool {
         !self.added.is_empty()
     }

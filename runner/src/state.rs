@@ -68,7 +68,7 @@ impl LoadedRecord {
     }
 }
 
-/// What the store holds for one task.
+/// The stored state of one task.
 #[derive(Debug)]
 pub(crate) enum Loaded {
     Missing,
