@@ -71,6 +71,23 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 .sh(mark("sh")),
             Task::new("callee").sh(mark("callee")).scope(Scope::program("sh")),
         ],
+        "incremental" => vec![
+            Task::new("gen")
+                .sources(["gen/*.txt"])
+                .generates(["out/gen.txt"])
+                .sh("echo gen >> marks; mkdir -p out; cat gen/*.txt > out/gen.txt"),
+            Task::new("build")
+                .dep("gen")
+                .sources(["src/*.txt"])
+                .generates(["out/build.txt"])
+                .sh("echo build >> marks; cat src/*.txt out/gen.txt > out/build.txt"),
+            Task::new("docs").sources(["docs/*.md"]).sh(mark("docs")),
+            Task::new("all").deps(["build", "docs"]),
+            Task::new("flaky").sources(["src/*.txt"]).sh("echo flaky >> marks; test -f pass"),
+            Task::new("slow")
+                .sources(["src/*.txt"])
+                .sh("echo start >> marks; sleep 0.5; echo end >> marks"),
+        ],
         _ => return None,
     };
     Some(tasks)
