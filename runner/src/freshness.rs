@@ -597,7 +597,7 @@ mod tests {
     #[test]
     fn deleted_output_makes_task_stale() {
         let project = Project::new();
-        let task = build().generates(["out/", "bin/app"]);
+        let task = build().generates(["out/**/*.txt", "bin/app"]);
         project.run(&task, |p| {
             p.write("out/a.txt", "a");
             p.write("out/b.txt", "b");
@@ -613,6 +613,20 @@ mod tests {
             reasons(&project.check(&task)),
             ["output `bin/app` missing", "output `out/a.txt` missing"]
         );
+    }
+
+    #[test]
+    fn output_directory_is_checked_for_existence() {
+        let project = Project::new();
+        let task = build().generates(["target/"]);
+        project.run(&task, |p| p.write("target/debug/app", "app"));
+
+        project.write("target/debug/app", "rebuilt by another task");
+        project.write("target/debug/other", "added by another task");
+        assert_eq!(project.check(&task).freshness, Freshness::Fresh);
+
+        std::fs::remove_dir_all(project.root().join("target")).unwrap();
+        assert_eq!(reasons(&project.check(&task)), ["output `target` missing"]);
     }
 
     #[test]

@@ -2,19 +2,23 @@
 //! recorded run.
 //!
 //! A `generates` entry is a directory (written with a trailing `/`, or a
-//! literal path that is a directory), a file, or a glob. After a successful
-//! run the metadata (size, mtime, inode, ctime) of every file they match is
-//! recorded. A later check finds the task stale when an entry matches nothing,
-//! when a recorded file is gone, or when its metadata differs, so an output
-//! that was edited or deleted makes the task run again. Files added to an
-//! output directory by someone else do not.
+//! literal path that is a directory), a file, or a glob. A check finds the
+//! task stale when an entry matches nothing: a directory or file that does not
+//! exist, or a glob without a matching file.
 //!
-//! Outputs are compared by metadata, not by content: touching an output makes
-//! the task stale although its bytes are the same, which errs on the side of
-//! running.
+//! Files and globs are also tracked file by file. After a successful run the
+//! metadata (size, mtime, inode, ctime) of every file they match is recorded,
+//! and a later check finds the task stale when a recorded file is gone or its
+//! metadata differs. So an output that was edited or deleted makes the task
+//! run again, and a file that someone else added does not. Outputs are
+//! compared by metadata, not by content: touching an output makes the task
+//! stale although its bytes are the same, which errs on the side of running.
 //!
-//! NOTE: every check walks each output directory in full, so a large output
-//! tree (a `target/` of 100,000 files) costs a walk of that size per check.
+//! A directory entry is only checked for existence. Build directories such as
+//! `target/` are written by several tasks (clippy, test and doc all write
+//! there), so tracking their files would make each of those tasks stale
+//! whenever another one ran, and would walk the whole tree on every check.
+//! Declare a glob (`out/**/*`) to have the files of a directory tracked.
 
 use std::path::Path;
 
@@ -39,20 +43,29 @@ pub(crate) fn snapshot(task: &Task, root: &Path, state_dir: &Path) -> Result<Sna
         return Ok(Snapshot::default());
     }
 
-    let exclude = Exclude::default().dir(state_dir.to_path_buf());
-    let expansion = sources::expand(task.name(), root, generates, &exclude)?;
-
     let mut missing = Vec::new();
+    let mut tracked = Vec::new();
     for entry in generates {
         let pattern = sources::normalize(entry);
         let path = root.join(&pattern);
-        let present = if entry.ends_with('/') {
-            path.is_dir()
-        } else if !sources::has_glob_syntax(&pattern) {
-            path.exists()
+        if entry.ends_with('/') || path.is_dir() {
+            if !path.is_dir() {
+                missing.push(pattern);
+            }
         } else {
+            tracked.push(entry.clone());
+        }
+    }
+
+    let exclude = Exclude::default().dir(state_dir.to_path_buf());
+    let expansion = sources::expand(task.name(), root, &tracked, &exclude)?;
+    for entry in &tracked {
+        let pattern = sources::normalize(entry);
+        let present = if sources::has_glob_syntax(&pattern) {
             let matcher = sources::matcher(task.name(), entry)?;
             expansion.files.iter().any(|file| matcher.is_match(&file.key))
+        } else {
+            root.join(&pattern).is_file()
         };
         if !present {
             missing.push(pattern);
