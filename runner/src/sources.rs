@@ -343,6 +343,8 @@ fn read_dir<'g>(
     for entry in entries {
         let entry = entry.map_err(|err| Error::io("read directory", &job.dir, err))?;
         let name = entry.file_name();
+        // NOTE: a name that is not valid UTF-8 gets a lossy key, so two such
+        // names that differ only in their invalid bytes share one key.
         let name = name.to_string_lossy();
         let key = join_key(&job.key, &name);
         let file_type =

@@ -1,6 +1,8 @@
 //! Incremental runs through the CLI: what re-runs after which change, and
 //! which commands leave the state directory alone.
 
+use std::time::{Duration, Instant};
+
 use crate::support::{Project, snapshot, stderr, stdout};
 
 /// A project for the `incremental` fixture scenario, with one source per task.
@@ -171,4 +173,28 @@ fn clean_forgets_one_task() {
     run_ok(&project, &["-j1", "all"]);
 
     assert_eq!(project.marks(), ["gen", "build", "docs", "docs"]);
+}
+
+#[test]
+fn interrupted_run_is_not_fresh() {
+    let project = incremental();
+    project.file("go", "");
+    run_ok(&project, &["wait"]);
+    std::fs::remove_file(project.path().join("go")).unwrap();
+
+    let mut child = project.fixture("incremental").args(["--force", "wait"]).spawn().unwrap();
+    let started = Instant::now();
+    while project.marks().len() < 3 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(project.marks(), ["start", "end", "start"]);
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+
+    let explain = project.run("incremental", &["--explain", "wait"]);
+    assert_eq!(stdout(&explain), "dirty wait: previous run did not finish\n");
+    project.file("go", "");
+    run_ok(&project, &["wait"]);
+    assert_eq!(project.marks(), ["start", "end", "start", "start", "end"]);
 }

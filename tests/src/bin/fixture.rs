@@ -87,6 +87,9 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
             Task::new("slow")
                 .sources(["src/*.txt"])
                 .sh("echo start >> marks; sleep 0.5; echo end >> marks"),
+            Task::new("wait").sources(["src/*.txt"]).sh(
+                "echo start >> marks; while [ ! -f go ]; do sleep 0.05; done; echo end >> marks",
+            ),
         ],
         _ => return None,
     };
