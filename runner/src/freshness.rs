@@ -297,7 +297,7 @@ impl Tracker {
             );
         }
 
-        let record = Record { fingerprint, inputs: inputs.clone(), outputs: snapshot.files };
+        let record = Record { fingerprint, inputs, outputs: snapshot.files };
         self.store.save(task.name(), &record)?;
         log::debug!("recorded task `{}`", task.name());
         Ok(())

@@ -39,11 +39,11 @@ use crate::{Error, Result, fs};
 const RECORD_MAGIC: &[u8; 8] = b"RNTASK\0\n";
 const STARTED_SUFFIX: &str = ".started";
 
-/// The last successful run of a task.
+/// The last successful run of a task, as it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Record {
+pub(crate) struct Record<'a> {
     pub(crate) fingerprint: Fingerprint,
-    pub(crate) inputs: Inputs,
+    pub(crate) inputs: &'a Inputs,
     /// Each output file's key and its metadata right after the run.
     pub(crate) outputs: Vec<(String, FileStat)>,
 }
@@ -176,7 +176,7 @@ impl Store {
     }
 
     /// Writes the record of a successful run and removes the started marker.
-    pub(crate) fn save(&self, task: &str, record: &Record) -> Result<()> {
+    pub(crate) fn save(&self, task: &str, record: &Record<'_>) -> Result<()> {
         self.ensure_writable()?;
         fs::write_atomic(&self.record_path(task), &encode_record(record))?;
         fs::remove_file_if_exists(&self.started_path(task))
@@ -225,7 +225,7 @@ fn encode_name(task: &str) -> String {
     name
 }
 
-fn encode_record(record: &Record) -> Vec<u8> {
+fn encode_record(record: &Record<'_>) -> Vec<u8> {
     let capacity = 128 + record.inputs.sources.len() * 80 + record.outputs.len() * 80;
     let mut encoder = Encoder::with_capacity(capacity);
     encoder.raw(RECORD_MAGIC);
@@ -279,7 +279,7 @@ mod tests {
         let stat = FileStat { size: 1, mtime_ns: 2, ino: 3, ctime_ns: 4 };
         let record = Record {
             fingerprint: inputs.fingerprint(),
-            inputs: inputs.clone(),
+            inputs: &inputs,
             outputs: vec![("out/a".into(), stat)],
         };
 
