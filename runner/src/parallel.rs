@@ -32,21 +32,22 @@ where
     }
 
     let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(index) else { break };
+            done.push((index, func(item)));
+        }
+        done
+    };
     let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(index) else { break };
-                        done.push((index, func(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|handle| handle.join().expect("worker panicked")).collect()
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(worker)).collect();
+        let mut results = worker();
+        for handle in handles {
+            results.extend(handle.join().expect("worker panicked"));
+        }
+        results
     });
 
     results.sort_unstable_by_key(|(index, _)| *index);
@@ -89,22 +90,24 @@ impl<J: Send> WorkQueue<J> {
             return vec![acc];
         }
 
+        let worker = || {
+            let mut acc = init();
+            let mut pushed = Vec::new();
+            let mut finished = false;
+            while let Some(job) = self.next_job(finished, pushed.drain(..)) {
+                work(job, &mut acc, &mut pushed);
+                finished = true;
+            }
+            acc
+        };
+
+        // The calling thread is one of the workers, so one thread fewer is
+        // spawned.
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut acc = init();
-                        let mut pushed = Vec::new();
-                        let mut finished = false;
-                        while let Some(job) = self.next_job(finished, pushed.drain(..)) {
-                            work(job, &mut acc, &mut pushed);
-                            finished = true;
-                        }
-                        acc
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|handle| handle.join().expect("worker panicked")).collect()
+            let handles: Vec<_> = (1..workers).map(|_| scope.spawn(worker)).collect();
+            let mut accs = vec![worker()];
+            accs.extend(handles.into_iter().map(|handle| handle.join().expect("worker panicked")));
+            accs
         })
     }
 
@@ -131,5 +134,38 @@ impl<J: Send> WorkQueue<J> {
             }
             state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_keeps_item_order() {
+        let items: Vec<u64> = (0..1000).collect();
+
+        let squares = map(&items, |n| n * n);
+
+        assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn work_queue_runs_pushed_jobs() {
+        // Each job n > 0 pushes two jobs n - 1, so job 10 leads to 2^11 - 1 jobs.
+        let queue = WorkQueue::new(vec![10u32]);
+
+        let counts = queue.run(
+            || 0usize,
+            |job, count, more| {
+                *count += 1;
+                if job > 0 {
+                    more.extend([job - 1, job - 1]);
+                }
+            },
+        );
+
+        assert_eq!(counts.iter().sum::<usize>(), 2047);
+        assert_eq!(counts.len(), threads());
     }
 }
