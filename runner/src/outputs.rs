@@ -16,8 +16,8 @@
 //!
 //! A directory entry is only checked for existence. Build directories such as
 //! `target/` are written by several tasks (clippy, test and doc all write
-//! there), so tracking their files would make each of those tasks stale
-//! whenever another one ran, and would walk the whole tree on every check.
+//! there). Tracking their files would make each of those tasks stale whenever
+//! another one ran, and would walk the whole tree on every check.
 //! Declare a glob (`out/**/*`) to have the files of a directory tracked.
 
 use std::path::Path;
