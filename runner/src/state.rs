@@ -22,6 +22,11 @@
 //! opened read-only takes no lock, creates nothing and writes nothing; it can
 //! read while a writer runs, since every file is replaced whole by a rename.
 //!
+//! NOTE: a task that starts another runner on the same project (a step
+//! running `cargo xtask build`) waits forever, since its own runner holds the
+//! lock until the task ends. The waiting runner logs that it waits, so the
+//! hang is visible.
+//!
 //! A record is written only after its task succeeded. Before a dirty task
 //! runs, its `.started` marker is created, and writing the record removes it.
 //! A run that fails, is interrupted or crashes leaves the marker behind, so the
