@@ -11,19 +11,17 @@
 //! Timestamps are coarse: Linux stamps files from a clock that ticks every few
 //! milliseconds, so a file written twice within one tick keeps its mtime, and
 //! a hash taken between the two writes would match the second version's
-//! metadata. Such "racily clean" entries are not trusted, the way git treats
-//! its index. An entry loaded from disk is used only when the file's mtime and
-//! ctime are older than the cache file's own mtime. The cache was written
-//! after every hash in it was taken, and on the same clock and with the same
-//! granularity when the files share a filesystem. An entry added during
-//! this run is used only when the file's timestamps are at least
-//! [`RACY_WINDOW_NS`] older than the moment its hashing started. A racy file
-//! is hashed again instead.
+//! metadata. Such "racily clean" entries are never trusted. An entry is used
+//! and saved only when the file's mtime and ctime were at least
+//! [`RACY_WINDOW_NS`] older than the moment its hashing started: any later
+//! write then stamps a newer time. A file edited moments before a check is
+//! hashed again by the next check instead. As a guard against a clock set
+//! back, an entry loaded from disk is also used only when the file's
+//! timestamps are older than the cache file's own mtime.
 //!
 //! NOTE: on a network filesystem whose server clock runs behind this host's,
-//! the cache file's mtime is not a safe bound for files on another
-//! filesystem; sources there may need `--clean` after an edit that kept size
-//! and timestamps.
+//! the racy check compares times from two clocks; sources there may need
+//! `--clean` after an edit that kept their size and timestamps.
 //!
 //! The cache is shared by all tasks of a project and is only an accelerator:
 //! deleting it costs one full rehash, never a wrong answer. Entries that no
@@ -126,6 +124,14 @@ struct AddedEntry {
     hashed_at_ns: i64,
 }
 
+impl AddedEntry {
+    /// Returns whether the file's timestamps were old enough, when hashing
+    /// started, that a later write cannot have kept them.
+    fn is_trusted(&self) -> bool {
+        newest(&self.stat) <= self.hashed_at_ns.saturating_sub(RACY_WINDOW_NS)
+    }
+}
+
 /// Content hashes by path, loaded from and saved to one file.
 ///
 /// The file stores entries sorted by key, and a check's files come sorted by
@@ -220,6 +226,7 @@ impl StatCache {
         entries.extend(
             self.added
                 .iter()
+                .filter(|(_, entry)| entry.is_trusted())
                 .map(|(key, entry)| (key.as_bytes(), &entry.stat, &entry.hash, self.generation)),
         );
         entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -238,9 +245,10 @@ impl StatCache {
         encoder.finish()
     }
 
-    /// Returns whether entries were added since the cache was loaded.
+    /// Returns whether entries that [`StatCache::encode`] saves were added
+    /// since the cache was loaded.
     pub(crate) fn is_modified(&self) -> bool {
-        !self.added.is_empty()
+        self.added.values().any(AddedEntry::is_trusted)
     }
 
     /// Returns the cached hash of each file whose metadata still matches and
@@ -250,8 +258,8 @@ impl StatCache {
         let mut next = 0;
         for file in files {
             if let Some(entry) = self.added.get(&file.key) {
-                let racy = newest(&file.stat) > entry.hashed_at_ns.saturating_sub(RACY_WINDOW_NS);
-                hashes.push((entry.stat == file.stat && !racy).then_some(entry.hash));
+                let usable = entry.stat == file.stat && entry.is_trusted();
+                hashes.push(usable.then_some(entry.hash));
                 continue;
             }
 
@@ -355,16 +363,26 @@ mod tests {
     }
 
     #[test]
+    fn racy_entry_is_not_saved() {
+        let mut cache = StatCache::empty();
+        cache.insert("new.txt", stat(NOW - 1_000), blake3::hash(b"x"), NOW);
+
+        assert!(!cache.is_modified());
+        assert_eq!(reload(&cache, NOW + 1).len(), 0);
+    }
+
+    #[test]
     fn loaded_entry_newer_than_cache_file_is_not_used() {
         let mut cache = StatCache::empty();
         let hash = blake3::hash(b"x");
-        cache.insert("old.txt", stat(NOW - 10), hash, NOW);
-        cache.insert("same-tick.txt", stat(NOW), hash, NOW);
+        let old = NOW - RACY_WINDOW_NS;
+        cache.insert("a.txt", stat(old), hash, NOW);
 
-        let mut loaded = reload(&cache, NOW);
+        let mut written_before = reload(&cache, old);
+        let mut written_after = reload(&cache, NOW);
 
-        let found = loaded.lookup_sorted(&[file("old.txt", NOW - 10), file("same-tick.txt", NOW)]);
-        assert_eq!(found, [Some(hash), None]);
+        assert_eq!(written_before.lookup_sorted(&[file("a.txt", old)]), [None]);
+        assert_eq!(written_after.lookup_sorted(&[file("a.txt", old)]), [Some(hash)]);
     }
 
     #[test]
