@@ -339,6 +339,18 @@ mod tests {
     }
 
     #[test]
+    fn changed_ctime_alone_misses() {
+        let mut cache = StatCache::empty();
+        cache.insert("a.txt", stat(1), blake3::hash(b"contents"), NOW);
+        let mut loaded = reload(&cache, NOW);
+
+        let mut touched = file("a.txt", 1);
+        touched.stat.ctime_ns = 2;
+
+        assert_eq!(loaded.lookup_sorted(&[touched]), [None]);
+    }
+
+    #[test]
     fn sorted_lookup_finds_every_loaded_entry() {
         let mut cache = StatCache::empty();
         let keys = ["a", "a/b", "a/c", "b", "c/d/e"];
