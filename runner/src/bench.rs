@@ -43,7 +43,7 @@ pub struct FreshnessOptions {
 }
 
 impl Default for FreshnessOptions {
-    /// 20,000 files of 128 MB in total (6.4 KB on average), 5 runs, and
+    /// 20,000 files of 128 MB in total (6.4 KB on average), 11 runs, and
     /// go-task from `RUNNER_BENCH_GO_TASK`, else `task` on `PATH` if it is
     /// there.
     fn default() -> FreshnessOptions {
@@ -51,7 +51,7 @@ impl Default for FreshnessOptions {
         FreshnessOptions {
             files: 20_000,
             total_bytes: 128_000_000,
-            runs: 5,
+            runs: 11,
             go_task: go_task.or_else(|| find_on_path("task")),
         }
     }

@@ -167,13 +167,20 @@ fn put(hasher: &mut blake3::Hasher, bytes: &[u8]) {
     hasher.update(bytes);
 }
 
+/// Feeds a list of names with hashes. The list is encoded into one buffer
+/// first, since many small updates cost far more than one large one.
 fn put_pairs(hasher: &mut blake3::Hasher, label: &[u8], pairs: &[(String, blake3::Hash)]) {
     put(hasher, label);
     hasher.update(&(pairs.len() as u64).to_le_bytes());
+
+    let size: usize = pairs.iter().map(|(name, _)| 8 + name.len() + 32).sum();
+    let mut buffer = Vec::with_capacity(size);
     for (name, hash) in pairs {
-        put(hasher, name.as_bytes());
-        hasher.update(hash.as_bytes());
+        buffer.extend_from_slice(&(name.len() as u64).to_le_bytes());
+        buffer.extend_from_slice(name.as_bytes());
+        buffer.extend_from_slice(hash.as_bytes());
     }
+    hasher.update(&buffer);
 }
 
 fn encode_pairs(encoder: &mut Encoder, pairs: &[(String, blake3::Hash)]) {

@@ -134,7 +134,8 @@ pub(crate) fn expand(
     }
     walk(task, groups, exclude, &mut expansion)?;
 
-    expansion.files.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    // A stable sort finds the sorted runs of the walk and merges them.
+    expansion.files.sort_by(|a, b| a.key.cmp(&b.key));
     expansion.files.dedup_by(|a, b| a.key == b.key);
     expansion.dirs.sort_unstable();
     expansion.dirs.dedup();
@@ -340,6 +341,7 @@ fn read_dir<'g>(
     log::trace!("reading directory `{}`", job.dir.display());
 
     let descend = job.group.max_depth.is_none_or(|max| job.depth + 1 < max);
+    let first_file = found.files.len();
     for entry in entries {
         let entry = entry.map_err(|err| Error::io("read directory", &job.dir, err))?;
         let name = entry.file_name();
@@ -374,6 +376,9 @@ fn read_dir<'g>(
         }
     }
 
+    // Each directory's files form one sorted run, which makes the final
+    // sort in `expand` a merge of runs.
+    found.files[first_file..].sort_unstable_by(|a, b| a.key.cmp(&b.key));
     found.dirs.push(job.dir);
     Ok(())
 }
