@@ -181,7 +181,7 @@ impl Tracker {
         &self,
         task: &Task,
         root: &Path,
-        deps: &[(&str, Option<&Fingerprint>)],
+        deps: &[(&str, Option<Fingerprint>)],
         deps_ran: &[&str],
         force: bool,
     ) -> Result<Check> {
@@ -212,10 +212,8 @@ impl Tracker {
             inputs.sources.push((file.key, hash));
             source_files.push(file.path);
         }
-        inputs.deps = deps
-            .iter()
-            .map(|(name, fingerprint)| (name.to_string(), fingerprint.copied()))
-            .collect();
+        inputs.deps =
+            deps.iter().map(|(name, fingerprint)| (name.to_string(), *fingerprint)).collect();
         inputs.deps.sort_by(|a, b| a.0.cmp(&b.0));
         let fingerprint = inputs.fingerprint();
 
@@ -711,14 +709,14 @@ mod tests {
         let test = Task::new("test").sources(["src/main.rs"]).dep("build");
         let before = Fingerprint([1; 32]);
         let tracker = project.tracker(true);
-        let check = tracker.check(&test, project.root(), &[("build", Some(&before))], &[], false);
+        let check = tracker.check(&test, project.root(), &[("build", Some(before))], &[], false);
         tracker.record(&test, project.root(), &check.unwrap()).unwrap();
         drop(tracker);
 
         let tracker = project.tracker(false);
-        let same = tracker.check(&test, project.root(), &[("build", Some(&before))], &[], false);
+        let same = tracker.check(&test, project.root(), &[("build", Some(before))], &[], false);
         let after = Fingerprint([2; 32]);
-        let changed = tracker.check(&test, project.root(), &[("build", Some(&after))], &[], false);
+        let changed = tracker.check(&test, project.root(), &[("build", Some(after))], &[], false);
 
         assert_eq!(same.unwrap().freshness, Freshness::Fresh);
         assert_eq!(reasons(&changed.unwrap()), ["dependency `build` re-ran"]);

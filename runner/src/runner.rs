@@ -264,9 +264,9 @@ fn inspect(
             .filter(|&&dep| would_run[dep])
             .map(|&dep| graph.tasks[dep].name.as_str())
             .collect();
-        let deps: Vec<(&str, Option<&Fingerprint>)> = graph.deps[task]
+        let deps: Vec<(&str, Option<Fingerprint>)> = graph.deps[task]
             .iter()
-            .map(|&dep| (graph.tasks[dep].name.as_str(), fingerprints[dep].as_ref()))
+            .map(|&dep| (graph.tasks[dep].name.as_str(), fingerprints[dep]))
             .collect();
         let check = tracker.check(declared, root, &deps, &deps_ran, forced[task])?;
         fingerprints[task] = check.fingerprint;

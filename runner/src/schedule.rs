@@ -202,13 +202,11 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     let declared = &context.graph.tasks[task];
     let dep_names: Vec<&str> =
         deps_ran.iter().map(|&dep| context.graph.tasks[dep].name.as_str()).collect();
-    let dep_fingerprints: Vec<(&str, Option<Fingerprint>)> = {
+    let deps: Vec<(&str, Option<Fingerprint>)> = {
         let fingerprints = context.fingerprints.lock().unwrap_or_else(|e| e.into_inner());
         let deps = context.graph.deps[task].iter();
         deps.map(|&dep| (context.graph.tasks[dep].name.as_str(), fingerprints[dep])).collect()
     };
-    let deps: Vec<(&str, Option<&Fingerprint>)> =
-        dep_fingerprints.iter().map(|(name, fingerprint)| (*name, fingerprint.as_ref())).collect();
     let check =
         context.tracker.check(declared, context.root, &deps, &dep_names, context.forced[task])?;
     context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
