@@ -767,6 +767,36 @@ mod tests {
     }
 
     #[test]
+    fn corrupt_state_reads_as_no_previous_run() {
+        let project = Project::new();
+        project.run(&build(), |_| {});
+
+        let record = project.state_dir().join("tasks/build");
+        let bytes = std::fs::read(&record).unwrap();
+        std::fs::write(&record, &bytes[..20]).unwrap();
+        std::fs::write(project.state_dir().join("stat-cache"), b"not a cache").unwrap();
+        assert_eq!(reasons(&project.check(&build())), ["no previous run"]);
+
+        std::fs::write(&record, b"garbage").unwrap();
+        assert_eq!(reasons(&project.check(&build())), ["no previous run"]);
+        project.run(&build(), |_| {});
+        assert_eq!(project.check(&build()).freshness, Freshness::Fresh);
+    }
+
+    #[test]
+    fn other_state_version_is_reported() {
+        let project = Project::new();
+        project.run(&build(), |_| {});
+
+        let path = project.state_dir().join("tasks/build");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[8..12].copy_from_slice(&(fingerprint::STATE_VERSION + 1).to_le_bytes());
+        std::fs::write(&path, bytes).unwrap();
+
+        assert_eq!(reasons(&project.check(&build())), ["state format changed"]);
+    }
+
+    #[test]
     fn task_without_sources_always_runs() {
         let project = Project::new();
         let task = Task::new("lint").cmd(cmd!("cargo", "clippy"));
