@@ -142,7 +142,7 @@ pub(crate) fn expand(
     Ok(expansion)
 }
 
-/// Returns whether `key` matches one pattern, compiled the way [`expand`] does.
+/// Compiles one pattern the way [`expand`] matches it.
 pub(crate) fn matcher(task: &str, entry: &str) -> Result<globset::GlobMatcher> {
     let pattern = normalize(entry);
     let pattern = if entry.ends_with('/') { format!("{pattern}/**") } else { pattern };
@@ -150,10 +150,14 @@ pub(crate) fn matcher(task: &str, entry: &str) -> Result<globset::GlobMatcher> {
 }
 
 /// Strips `./` prefixes and a trailing `/`, which carry no meaning in a key.
+/// `.` alone becomes the empty pattern, which names the root.
 pub(crate) fn normalize(entry: &str) -> String {
     let mut pattern = entry;
     while let Some(rest) = pattern.strip_prefix("./") {
         pattern = rest;
+    }
+    if pattern == "." {
+        return String::new();
     }
     let trimmed = pattern.trim_end_matches('/');
     if trimmed.is_empty() && pattern.starts_with('/') {
@@ -173,10 +177,10 @@ fn add_to_groups(groups: &mut Vec<Group>, root: &Path, entry: &str, pattern: &st
     let literal_len = components.iter().take_while(|c| !has_glob_syntax(c)).count();
 
     let (glob, max_depth) = if literal_len == components.len() {
-        let all = if pattern == "/" {
-            "/**".to_string()
-        } else {
-            format!("{}/**", globset::escape(pattern))
+        let all = match pattern {
+            "" => "**".to_string(),
+            "/" => "/**".to_string(),
+            _ => format!("{}/**", globset::escape(pattern)),
         };
         (all, None)
     } else {
@@ -462,6 +466,14 @@ mod tests {
             keys(dir.path(), &["src/x/"], &Exclude::default()),
             ["src/x/d.rs", "src/x/y/e.rs"]
         );
+    }
+
+    #[test]
+    fn root_directory_matches_all_files() {
+        let dir = tree(&["a.rs", "src/b.rs"]);
+
+        assert_eq!(keys(dir.path(), &["."], &Exclude::default()), ["a.rs", "src/b.rs"]);
+        assert_eq!(keys(dir.path(), &["./"], &Exclude::default()), ["a.rs", "src/b.rs"]);
     }
 
     #[test]
