@@ -20,8 +20,8 @@
 //! timestamps are older than the cache file's own mtime.
 //!
 //! NOTE: on a network filesystem whose server clock runs behind this host's,
-//! the racy check compares times from two clocks; sources there may need
-//! `--clean` after an edit that kept their size and timestamps.
+//! the racy check compares times from two clocks. An edit there that keeps a
+//! source's size and timestamps may need `--clean` to be seen.
 //!
 //! The cache is shared by all tasks of a project and is only an accelerator:
 //! deleting it costs one full rehash, never a wrong answer. Entries that no
