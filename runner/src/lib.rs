@@ -25,6 +25,8 @@
 //! }
 //! ```
 
+#[doc(hidden)]
+pub mod bench;
 mod cli;
 mod cmd;
 mod error;
@@ -39,8 +41,6 @@ mod plan;
 mod report;
 mod root;
 mod runner;
-// The ruleset behind this interface is not wired yet; see the module's note.
-#[allow(dead_code)]
 mod sandbox;
 mod schedule;
 mod scope;

@@ -41,7 +41,11 @@ pub(crate) fn interpreter(path: &Path) -> io::Result<Option<PathBuf>> {
     let (phoff, phentsize, phnum) = if wide {
         (reader.u64(&header[16..24]), reader.u16(&header[38..40]), reader.u16(&header[40..42]))
     } else {
-        (reader.u32(&header[12..16]) as u64, reader.u16(&header[26..28]), reader.u16(&header[28..30]))
+        (
+            reader.u32(&header[12..16]) as u64,
+            reader.u16(&header[26..28]),
+            reader.u16(&header[28..30]),
+        )
     };
     let min_entry = if wide { 56 } else { 32 };
     if usize::from(phentsize) < min_entry {

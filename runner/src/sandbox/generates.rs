@@ -50,7 +50,8 @@ pub(crate) fn prepare_generate(
     if is_dir {
         std::fs::create_dir_all(&path)
             .map_err(|error| Error::io("create the generate directory", &path, error))?;
-        let real = std::fs::canonicalize(&path).map_err(|error| Error::io("resolve", &path, error))?;
+        let real =
+            std::fs::canonicalize(&path).map_err(|error| Error::io("resolve", &path, error))?;
         check_not_root(task, entry, &real, root_real)?;
         log::debug!("task `{task}`: generates `{entry}` grants directory `{}`", real.display());
         return Ok(GenerateTarget { path: real, is_dir: true });

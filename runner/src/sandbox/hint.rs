@@ -98,7 +98,9 @@ fn grants_hint(confinement: &Confinement) -> String {
             (_, Access::ReadExec) => exec.push(shown(&grant.path)),
             (_, Access::Read) => read.push(shown(&grant.path)),
             (_, Access::List) => list.push(shown(&grant.path)),
-            (_, Access::ReadWrite | Access::Device | Access::Full) => write.push(shown(&grant.path)),
+            (_, Access::ReadWrite | Access::Device | Access::Full) => {
+                write.push(shown(&grant.path))
+            }
         }
     }
     if source_files > 0 {
@@ -152,9 +154,10 @@ fn describe_network(confinement: &Confinement) -> String {
 /// already has.
 fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
     let has = |wanted: &Scope| confinement.scopes.iter().any(|scope| scope == wanted);
-    let has_network = confinement.scopes.iter().any(|scope| {
-        matches!(scope, Scope::Network | Scope::TcpConnect(_) | Scope::TcpBind(_))
-    });
+    let has_network = confinement
+        .scopes
+        .iter()
+        .any(|scope| matches!(scope, Scope::Network | Scope::TcpConnect(_) | Scope::TcpBind(_)));
 
     let mut list = vec![
         (".sources([\"path/to/input\"])".to_string(), "read a project file"),

@@ -133,7 +133,11 @@ impl Policy {
             let origin = Origin::Generate(entry.clone());
             grants.push(Grant { path: target.path, access: Access::Full, origin });
         }
-        grants.push(Grant { path: tmp_dir.to_owned(), access: Access::Full, origin: Origin::TmpDir });
+        grants.push(Grant {
+            path: tmp_dir.to_owned(),
+            access: Access::Full,
+            origin: Origin::TmpDir,
+        });
 
         let mut network = Network::default();
         let mut proc = false;

@@ -138,8 +138,9 @@ fn add_git_config(grants: &mut Grants) {
     if let Some(home) = &home {
         grants.add(&home.join(".gitconfig"), Access::Read);
     }
-    let config_home =
-        std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| home.map(|h| h.join(".config")));
+    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.map(|h| h.join(".config")));
     if let Some(config_home) = config_home {
         grants.add(&config_home.join("git"), Access::Read);
     }
@@ -188,7 +189,9 @@ mod tests {
     fn program_scope_grants_binary_and_loader() {
         let grants = expand_scope(&Scope::program("sh"), &context(Path::new("/"))).unwrap();
         assert!(grants.iter().all(|grant| grant.access == Access::ReadExec));
-        assert!(grants.iter().any(|grant| grant.path.ends_with("dash") || grant.path.ends_with("sh")));
+        assert!(
+            grants.iter().any(|grant| grant.path.ends_with("dash") || grant.path.ends_with("sh"))
+        );
         let has_loader = grants.iter().any(|grant| grant.path.to_string_lossy().contains("ld-"));
         assert!(has_loader, "{grants:?}");
     }
@@ -207,7 +210,8 @@ mod tests {
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].path, Path::new("/etc"));
 
-        let missing = expand_scope(&Scope::read("/no/such/path"), &context(Path::new("/"))).unwrap();
+        let missing =
+            expand_scope(&Scope::read("/no/such/path"), &context(Path::new("/"))).unwrap();
         assert!(missing.is_empty());
     }
 }

@@ -179,7 +179,8 @@ mod tests {
         let found = resolve_program(OsStr::new("sh"), Some(OsStr::new("/usr/bin")), Path::new("/"));
         assert_eq!(found.unwrap(), Path::new("/usr/bin/sh"));
 
-        let missing = resolve_program(OsStr::new("sh"), Some(OsStr::new("/nonexistent")), Path::new("/"));
+        let missing =
+            resolve_program(OsStr::new("sh"), Some(OsStr::new("/nonexistent")), Path::new("/"));
         assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 

@@ -68,7 +68,9 @@ pub(crate) fn build_ruleset(
     level: CompatLevel,
 ) -> Result<RulesetCreated> {
     let handled = Handled::for_abi(abi, policy.network.unrestricted);
-    let fail = |error: RulesetError| Error::sandbox(Some(task), format!("failed to build the ruleset: {error}"));
+    let fail = |error: RulesetError| {
+        Error::sandbox(Some(task), format!("failed to build the ruleset: {error}"))
+    };
 
     let mut ruleset = create(&handled, level).map_err(fail)?;
     for grant in &policy.grants {
@@ -87,7 +89,10 @@ pub(crate) fn build_ruleset(
 }
 
 /// Creates an empty ruleset that handles `handled`.
-pub(crate) fn create(handled: &Handled, level: CompatLevel) -> Result<RulesetCreated, RulesetError> {
+pub(crate) fn create(
+    handled: &Handled,
+    level: CompatLevel,
+) -> Result<RulesetCreated, RulesetError> {
     let mut ruleset = Ruleset::default().set_compatibility(level).handle_access(handled.fs)?;
     if !handled.net.is_empty() {
         ruleset = ruleset.handle_access(handled.net)?;

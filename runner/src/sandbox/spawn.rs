@@ -102,9 +102,8 @@ fn drop_proc_capabilities() {
         }
     }
     // SAFETY: as above, for the calling thread's ambient set.
-    let result = unsafe {
-        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    };
+    let result =
+        unsafe { libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) };
     if result != 0 {
         log::debug!("failed to clear ambient capabilities: {}", io::Error::last_os_error());
     }

@@ -25,9 +25,13 @@ pub(super) fn skip_without_landlock(test: &str) {
         Err(error) => error.to_string(),
     };
     if std::env::var_os("RUNNER_TEST_REQUIRE_LANDLOCK").is_some_and(|value| value == "1") {
-        panic!("{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1 but the sandbox is {reason}");
+        panic!(
+            "{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1 but the sandbox is {reason}"
+        );
     }
-    eprintln!("SKIPPED {test}: the sandbox is {reason}; set RUNNER_TEST_REQUIRE_LANDLOCK=1 to fail instead");
+    eprintln!(
+        "SKIPPED {test}: the sandbox is {reason}; set RUNNER_TEST_REQUIRE_LANDLOCK=1 to fail instead"
+    );
 }
 
 /// Returns an enforcing sandbox, or `None` after reporting the skip.
@@ -261,7 +265,8 @@ fn tcp_connect_needs_scope() {
     let denied = prepare(&sandbox, &project, &Declared::default()).unwrap();
     assert_denied(&bash(&denied), "connecting without a network scope");
 
-    let other_port = Declared { scopes: vec![Scope::tcp_connect(port.wrapping_add(1))], ..Declared::default() };
+    let other_port =
+        Declared { scopes: vec![Scope::tcp_connect(port.wrapping_add(1))], ..Declared::default() };
     let other = prepare(&sandbox, &project, &other_port).unwrap();
     assert_denied(&bash(&other), "connecting to a port other than the scoped one");
 
@@ -479,7 +484,10 @@ fn symlinked_source_outside_rejected() {
     };
     assert!(matches!(error.kind(), ErrorKind::InvalidTask { .. }));
     let message = error.to_string();
-    assert!(message.contains("source `src/link.txt` resolves outside the project root"), "{message}");
+    assert!(
+        message.contains("source `src/link.txt` resolves outside the project root"),
+        "{message}"
+    );
     assert!(message.contains("secret.txt"), "{message}");
 }
 
@@ -607,4 +615,65 @@ fn hint_lists_grants_and_scopes() {
     assert!(hint.contains(".scopes([Scope::read(\"/path\")])"), "{hint}");
     assert!(!hint.contains("Scope::tcp_connect(443)"), "a declared network scope is not suggested");
     assert!(hint.ends_with("--no-sandbox"), "{hint}");
+}
+
+#[test]
+fn python3_scope_runs_python() {
+    let Some(sandbox) = enforcing("python3_scope_runs_python") else { return };
+    let project = Project::new("python");
+    let Ok(python) = program::resolve_program("python3".as_ref(), None, &project.root) else {
+        eprintln!("SKIPPED python3_scope_runs_python: python3 is not on PATH");
+        return;
+    };
+    let declared = Declared { scopes: vec![Scope::python3()], ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+
+    let mut command = Command::new(&python);
+    command.arg("-c").arg("import json, sys; print(json.dumps(sys.version_info[0]))");
+    let output = run(&confinement, &project, command);
+    assert_success(&output, &format!("running `{}` with the python3 scope", python.display()));
+    assert_eq!(stdout(&output), "3\n");
+
+    let unscoped = prepare(&sandbox, &project, &Declared::default()).unwrap();
+    let mut command = Command::new(&python);
+    command.arg("-c").arg("print(3)");
+    let mut command_output = None;
+    if let Ok(child) = unscoped.spawn(command) {
+        command_output = Some(child.wait_with_output().unwrap());
+    }
+    let python_is_system = python.starts_with("/usr");
+    if !python_is_system {
+        let ran = command_output.is_some_and(|output| output.status.success());
+        assert!(!ran, "`{}` ran without the python3 scope", python.display());
+    }
+}
+
+#[test]
+fn rust_toolchain_scope_runs_cargo() {
+    let Some(sandbox) = enforcing("rust_toolchain_scope_runs_cargo") else { return };
+    let project = Project::new("cargo");
+    let Ok(cargo) = program::resolve_program("cargo".as_ref(), None, &project.root) else {
+        eprintln!("SKIPPED rust_toolchain_scope_runs_cargo: cargo is not on PATH");
+        return;
+    };
+    let declared = Declared { scopes: vec![Scope::rust_toolchain()], ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+
+    let mut command = Command::new(&cargo);
+    command.arg("--version");
+    let output = run(&confinement, &project, command);
+    assert_success(
+        &output,
+        &format!("running `{}` with the Rust toolchain scope", cargo.display()),
+    );
+    assert!(stdout(&output).starts_with("cargo "), "{}", stdout(&output));
+
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::home_dir().unwrap().join(".cargo"));
+    let script = format!("echo x > {}", cargo_home.join("runner-test-denied").display());
+    assert_denied(&sh(&confinement, &project, &script), "writing CARGO_HOME outside its caches");
+    let registry = cargo_home.join("registry");
+    let script = format!("ls {} >/dev/null", registry.display());
+    assert_success(&sh(&confinement, &project, &script), "listing cargo's registry");
 }

@@ -35,7 +35,8 @@ impl TmpDir {
             .collect();
 
         for _ in 0..16 {
-            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+            let nanos =
+                SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
             let count = COUNTER.fetch_add(1, Ordering::Relaxed);
             let name = format!("runner-{label}-{}-{count}-{nanos:08x}", std::process::id());
             let path = base.join(name);
@@ -46,7 +47,9 @@ impl TmpDir {
                     return Ok(TmpDir { path });
                 }
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(error) => return Err(Error::io("create the task's temp directory", path, error)),
+                Err(error) => {
+                    return Err(Error::io("create the task's temp directory", path, error));
+                }
             }
         }
         Err(Error::io(
