@@ -229,6 +229,7 @@ fn confine(
     check: &Check,
     dir: &Path,
 ) -> Result<Option<Confinement>> {
+    let path_env = task.env.iter().rev().find(|(key, _)| key == "PATH");
     let access = TaskAccess {
         task: &task.name,
         root: context.root,
@@ -238,6 +239,7 @@ fn confine(
         generates: &task.generates,
         scopes: &task.scopes,
         dir,
+        path_env: path_env.map(|(_, value)| value.as_ref()),
     };
     context.sandbox.prepare(&access)
 }

@@ -24,10 +24,8 @@ const MAX_PATHS_PER_LINE: usize = 4;
 
 pub(super) fn hint(confinement: &Confinement, spawn_error: Option<&io::Error>) -> String {
     let denied = spawn_error.is_some_and(|error| error.raw_os_error() == Some(libc::EACCES));
-    if denied {
-        if let Some(text) = exec_hint(confinement) {
-            return text;
-        }
+    if denied && let Some(text) = exec_hint(confinement) {
+        return text;
     }
     grants_hint(confinement)
 }
@@ -161,6 +159,7 @@ fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
 
     let mut list = vec![
         (".sources([\"path/to/input\"])".to_string(), "read a project file"),
+        (".generates([\"out/\"])".to_string(), "write below a project directory"),
         (format!(".scopes([{}])", Scope::read("/path")), "read files below a path"),
         (format!(".scopes([{}])", Scope::write("/path")), "write below a path"),
         (format!(".scopes([{}])", Scope::program("tool")), "run a program from PATH"),

@@ -144,6 +144,7 @@ impl Sandbox {
         Ok(Sandbox { mode, status, abi })
     }
 
+    #[allow(dead_code, reason = "part of the scheduler's interface, with no caller yet")]
     pub(crate) fn mode(&self) -> SandboxMode {
         self.mode
     }

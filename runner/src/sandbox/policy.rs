@@ -121,10 +121,10 @@ impl Policy {
         let state_real = resolve_existing_prefix(access.state_dir);
         let mut grants = system_grants();
 
-        if let Ok(dir) = std::fs::canonicalize(access.dir) {
-            if !dir.starts_with(&state_real) {
-                grants.push(Grant { path: dir, access: Access::List, origin: Origin::WorkDir });
-            }
+        if let Ok(dir) = std::fs::canonicalize(access.dir)
+            && !dir.starts_with(&state_real)
+        {
+            grants.push(Grant { path: dir, access: Access::List, origin: Origin::WorkDir });
         }
         grants.extend(source_grants(task, access, &root_real, &state_real)?);
 
