@@ -1,7 +1,8 @@
 //! `generates` entries turned into the paths a task may write.
 //!
 //! Landlock grants whole hierarchies and only to paths that exist when the
-//! ruleset is built, so each entry becomes one existing directory or file:
+//! ruleset is built, so each entry, classified by [`Generate::parse`],
+//! becomes one existing directory or file:
 //!
 //! | entry | grant |
 //! |---|---|
@@ -16,6 +17,7 @@
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
+use crate::generates::Generate;
 use crate::{Error, Result};
 
 /// The path one `generates` entry grants, canonical.
@@ -37,15 +39,10 @@ pub(crate) fn prepare_generate(
         return Err(Error::invalid_task(task, "empty `generates` entry: name a file or directory"));
     }
 
-    let (relative, is_dir) = match entry.find(['*', '?', '[', '{']) {
-        Some(glob_start) => {
-            let prefix = &entry[..glob_start];
-            let prefix = prefix.rfind('/').map_or("", |slash| &prefix[..=slash]);
-            (prefix, true)
-        }
-        None => (entry, entry.ends_with('/') || root.join(entry).is_dir()),
+    let (path, is_dir) = match Generate::parse(root, entry) {
+        Generate::Dir(dir) | Generate::Glob { dir, .. } => (dir, true),
+        Generate::File(file) => (file, false),
     };
-    let path = root.join(relative);
 
     if is_dir {
         std::fs::create_dir_all(&path)

@@ -82,6 +82,18 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 .generates(MARKS),
             Task::new("callee").sh(mark("callee")).scope(Scope::program("sh")).generates(MARKS),
         ],
+        "sandbox" => vec![
+            Task::new("inside").generates(["out/"]).sh("echo inside > out/inside.txt"),
+            Task::new("escape").generates(["out/"]).sh("echo escaped > escaped.txt"),
+            Task::new("tool").cmd(cmd!("tools/mytrue")),
+            Task::new("at-root").generates(["*.txt"]).sh("true"),
+            Task::new("nested").generates(["out/"]).cmd(cmd!(
+                std::env::current_exe().expect("the fixture knows its own path"),
+                "sandbox",
+                "--no-sandbox",
+                "escape"
+            )),
+        ],
         _ => return None,
     };
     Some(tasks)
