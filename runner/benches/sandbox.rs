@@ -13,12 +13,20 @@ fn main() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(2000);
 
-    let (plain, sandboxed) = runner::bench::bench_spawn(samples);
-    let overhead = 100.0 * (sandboxed.as_secs_f64() / plain.as_secs_f64() - 1.0);
-    println!("spawn /bin/true, median of {samples} interleaved samples per mode:");
-    println!("  plain      {:>8.1} µs", micros(plain));
-    println!("  sandboxed  {:>8.1} µs", micros(sandboxed));
-    println!("  overhead   {overhead:>8.1} %  (target: under 5 %)");
+    let medians = runner::bench::bench_spawn_modes(samples);
+    let over = |time: Duration| 100.0 * (time.as_secs_f64() / medians.plain.as_secs_f64() - 1.0);
+    println!("spawn and wait of /bin/true, median of {samples} interleaved samples per mode:");
+    println!("  plain            {:>8.1} µs", micros(medians.plain));
+    println!(
+        "  fresh thread     {:>8.1} µs  {:>+6.1} %  (no Landlock)",
+        micros(medians.fresh_thread),
+        over(medians.fresh_thread)
+    );
+    println!(
+        "  sandboxed        {:>8.1} µs  {:>+6.1} %  (target: under +5 %)",
+        micros(medians.sandboxed),
+        over(medians.sandboxed)
+    );
 
     println!("ruleset build (Sandbox::prepare), median of 11 runs:");
     for rules in [10, 100, 1000, 10_000] {

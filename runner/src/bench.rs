@@ -18,16 +18,38 @@ use crate::sandbox::{Confinement, Sandbox, SandboxMode, TaskAccess};
 /// generates and no scopes, so its ruleset holds only the system grants, its
 /// temp directory and its working directory.
 pub fn bench_spawn(samples: usize) -> (Duration, Duration) {
+    let medians = bench_spawn_modes(samples);
+    (medians.plain, medians.sandboxed)
+}
+
+/// Median spawn-and-wait times of `/bin/true` in three modes.
+#[derive(Clone, Copy, Debug)]
+pub struct SpawnMedians {
+    /// `Command::spawn` on the calling thread.
+    pub plain: Duration,
+    /// `Command::spawn` on a fresh thread, without Landlock: the cost of the
+    /// thread handoff alone.
+    pub fresh_thread: Duration,
+    /// `Confinement::spawn`: a fresh thread restricted by the task's ruleset.
+    pub sandboxed: Duration,
+}
+
+/// Measures `samples` spawns of `/bin/true` in each mode of [`SpawnMedians`],
+/// rotating the order of the modes from one sample to the next.
+pub fn bench_spawn_modes(samples: usize) -> SpawnMedians {
     let scratch = Scratch::new("spawn");
     let sandbox = probe();
     let confinement = prepare(&sandbox, &scratch, &[]);
 
-    let spawn = |confined: bool| {
+    let spawn = |mode: usize| {
         let mut command = Command::new("/bin/true");
         command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         let start = Instant::now();
-        let child = match (&confinement, confined) {
-            (Some(confinement), true) => confinement.spawn(command),
+        let child = match (mode, &confinement) {
+            (1, _) => std::thread::spawn(move || command.spawn())
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("spawning thread panicked"))),
+            (2, Some(confinement)) => confinement.spawn(command),
             _ => command.spawn(),
         };
         let status = child.and_then(|mut child| child.wait());
@@ -37,18 +59,19 @@ pub fn bench_spawn(samples: usize) -> (Duration, Duration) {
         start.elapsed()
     };
 
-    let mut plain = Vec::with_capacity(samples);
-    let mut sandboxed = Vec::with_capacity(samples);
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for index in 0..samples.max(1) {
-        if index % 2 == 0 {
-            plain.push(spawn(false));
-            sandboxed.push(spawn(true));
-        } else {
-            sandboxed.push(spawn(true));
-            plain.push(spawn(false));
+        for offset in 0..3 {
+            let mode = (index + offset) % 3;
+            times[mode].push(spawn(mode));
         }
     }
-    (median(&mut plain), median(&mut sandboxed))
+    let [plain, fresh_thread, sandboxed] = &mut times;
+    SpawnMedians {
+        plain: median(plain),
+        fresh_thread: median(fresh_thread),
+        sandboxed: median(sandboxed),
+    }
 }
 
 /// Measures `Sandbox::prepare` for a task with `file_rules` source files,
