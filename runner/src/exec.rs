@@ -143,8 +143,8 @@ pub(crate) fn run(
     }
 }
 
-/// Returns the `PATH` the process sees: its own change, else the task's,
-/// else `None` for the runner's.
+/// Returns the `PATH` of the process: its own change, else the task's, else
+/// `None` for the runner's.
 fn path_env<'a>(process: &'a Process, task_env: &'a [(String, String)]) -> Option<&'a OsStr> {
     let own = process.env.iter().rev().find(|(key, _)| key == "PATH");
     match own {

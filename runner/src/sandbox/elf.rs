@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 const PT_INTERP: u32 = 3;
 
-/// The longest interpreter path accepted, so a corrupt header cannot make the
-/// runner allocate much.
+/// Maximum interpreter path length accepted, so a corrupt header cannot make
+/// the runner allocate much.
 const MAX_INTERP_LEN: u64 = 4096;
 
 /// Reads the `PT_INTERP` path of the ELF file at `path`. Returns `Ok(None)`

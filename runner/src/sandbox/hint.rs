@@ -1,7 +1,7 @@
 //! The hint printed when a confined task fails.
 //!
 //! Landlock denials reach the task as plain `EACCES` or `EPERM`, and the
-//! kernel tells the runner nothing about them without audit. Two cases can
+//! kernel reports nothing about them to the runner unless audit is enabled. Two cases can
 //! still be explained. When spawning itself failed with `EACCES`, the hint
 //! names the file of the exec chain (binary, real path, ELF interpreter,
 //! `#!` interpreter) that no grant allows to execute, and the scope that
@@ -19,7 +19,7 @@ use super::policy::{Access, Grant, Origin};
 use super::program::{exec_chain, resolve_program};
 use crate::Scope;
 
-/// The most paths a summary line shows before it counts the rest.
+/// Maximum number of paths a summary line shows before it counts the rest.
 const MAX_PATHS_PER_LINE: usize = 4;
 
 pub(super) fn hint(confinement: &Confinement, spawn_error: Option<&io::Error>) -> String {
@@ -41,14 +41,14 @@ fn exec_hint(confinement: &Confinement) -> Option<String> {
     let grants = &confinement.policy.grants;
     let blocked = chain.iter().find(|path| !may_execute(grants, path))?;
     let name = spawned.program.to_string_lossy();
-    let what = if *blocked == program {
+    let subject = if *blocked == program {
         format!("`{}`", program.display())
     } else {
         format!("`{}`, which running `{}` needs,", blocked.display(), program.display())
     };
 
     let mut text = format!(
-        "sandbox: task `{}` may not execute {what} so spawning `{name}` failed\n",
+        "sandbox: task `{}` may not execute {subject} so spawning `{name}` failed\n",
         confinement.task
     );
     text.push_str("allow it by declaring one of these on the task:\n");
@@ -61,7 +61,8 @@ fn exec_hint(confinement: &Confinement) -> Option<String> {
     Some(text)
 }
 
-/// Whether some grant allows executing `path`, compared by canonical path.
+/// Returns whether some grant allows executing `path`, comparing canonical
+/// paths.
 fn may_execute(grants: &[Grant], path: &Path) -> bool {
     let Ok(real) = std::fs::canonicalize(path) else {
         // A missing file fails with ENOENT, not EACCES, so it is not the cause.
@@ -75,7 +76,7 @@ fn may_execute(grants: &[Grant], path: &Path) -> bool {
 
 fn grants_hint(confinement: &Confinement) -> String {
     let policy = &confinement.policy;
-    let shown = |path: &Path| -> String {
+    let display_path = |path: &Path| -> String {
         match path.strip_prefix(&confinement.root) {
             Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
             Ok(relative) => relative.display().to_string(),
@@ -93,11 +94,11 @@ fn grants_hint(confinement: &Confinement) -> String {
             (Origin::System, _) => {}
             (Origin::Source, _) => source_files += 1,
             (Origin::TmpDir, _) => write.push("its private TMPDIR".to_string()),
-            (_, Access::ReadExec) => exec.push(shown(&grant.path)),
-            (_, Access::Read) => read.push(shown(&grant.path)),
-            (_, Access::List) => list.push(shown(&grant.path)),
+            (_, Access::ReadExec) => exec.push(display_path(&grant.path)),
+            (_, Access::Read) => read.push(display_path(&grant.path)),
+            (_, Access::List) => list.push(display_path(&grant.path)),
             (_, Access::ReadWrite | Access::Device | Access::Full) => {
-                write.push(shown(&grant.path))
+                write.push(display_path(&grant.path))
             }
         }
     }
@@ -148,8 +149,8 @@ fn describe_network(confinement: &Confinement) -> String {
     parts.join(", except ")
 }
 
-/// The declarations that would widen the task's access, skipping scopes it
-/// already has.
+/// Lists the declarations that would widen the task's access, skipping
+/// scopes the task already has.
 fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
     let has = |wanted: &Scope| confinement.scopes.iter().any(|scope| scope == wanted);
     let has_network = confinement

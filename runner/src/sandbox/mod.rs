@@ -79,9 +79,9 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    /// Probes the kernel for the given mode. In `enforce` mode, an error says
-    /// which Landlock features the kernel lacks; in `warn` mode, a partial or
-    /// missing sandbox is logged once as a warning.
+    /// Probes the kernel for the given mode. In `enforce` mode, the error
+    /// names the Landlock features the kernel lacks. In `warn` mode, a
+    /// partial or missing sandbox is logged once as a warning.
     ///
     /// `RUNNER_SANDBOX_TEST_ABI=N` caps the Landlock ABI at N, as if the
     /// kernel were older, so tests can show what an older kernel does.
@@ -156,11 +156,10 @@ impl Sandbox {
     /// Builds the confinement of one task, or `None` when tasks run unconfined.
     /// Creates the task's generate directories and private temp directory.
     ///
-    /// Errors are `ErrorKind::InvalidTask` for declarations the sandbox cannot
-    /// honour (a `generates` entry at the project root, a path overlapping
-    /// the state directory, a source symlinked outside the root, a program
-    /// not on `PATH`), and `ErrorKind::Sandbox` when the ruleset cannot be
-    /// built.
+    /// A declaration the sandbox cannot honour is an `ErrorKind::InvalidTask`:
+    /// a `generates` entry at the project root, a path overlapping the state
+    /// directory, a source symlinked outside the root or a program not on
+    /// `PATH`. A ruleset that cannot be built is an `ErrorKind::Sandbox`.
     pub(crate) fn prepare(&self, access: &TaskAccess) -> Result<Option<Confinement>> {
         if matches!(self.status, SandboxStatus::Off { .. }) {
             return Ok(None);

@@ -2,8 +2,8 @@
 //!
 //! The mode is chosen by `--sandbox=MODE`, `--no-sandbox` or `RUNNER_SANDBOX`.
 //! `warn` confines as far as the kernel allows and logs one line about the
-//! rest; `enforce` refuses to start when any part of the policy cannot be
-//! enforced.
+//! rest. `enforce` fails before any task starts when some part of the policy
+//! cannot be enforced.
 
 use std::fmt;
 use std::str::FromStr;

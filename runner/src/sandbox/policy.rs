@@ -9,7 +9,7 @@
 //! | sources | each matched file; the directories the globs walked; the working directory | read; list |
 //! | generates | see [`super::generates`] | everything |
 //! | temp | the task's private `TMPDIR` | everything |
-//! | scopes | see [`super::presets`] | as the scope says |
+//! | scopes | see [`super::presets`] | as each scope declares |
 //!
 //! Sources are granted file by file, so a task cannot read an undeclared
 //! file next to a declared one. A source that resolves outside the project
@@ -25,7 +25,7 @@ use super::generates::prepare_generate;
 use super::presets::{ScopeContext, expand_scope};
 use crate::{Error, Result, Scope};
 
-/// What a grant allows on its path.
+/// The access a grant gives on its path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Access {
     /// List a directory and the directories below it, without reading files.
@@ -43,7 +43,7 @@ pub(crate) enum Access {
     Full,
 }
 
-/// Why a path is granted; errors and hints name it.
+/// The declaration behind a grant, which errors and hints name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Origin {
     System,
@@ -211,13 +211,13 @@ fn source_grants(
             }
         };
         if !real.starts_with(root_real) {
-            let shown = file.strip_prefix(access.root).unwrap_or(file);
+            let relative = file.strip_prefix(access.root).unwrap_or(file);
             return Err(Error::invalid_task(
                 task,
                 format!(
                     "source `{}` resolves outside the project root to `{}`: replace the symlink \
                      with the file, or declare `{}`",
-                    shown.display(),
+                    relative.display(),
                     real.display(),
                     Scope::read(&real)
                 ),

@@ -23,7 +23,7 @@ use super::policy::{Access, Grant, Origin};
 use super::program::{exec_chain, resolve_program};
 use crate::{Error, Result, Scope};
 
-/// What scope expansion needs to know about the task.
+/// The facts about a task that scope expansion uses.
 pub(crate) struct ScopeContext<'a> {
     pub(crate) task: &'a str,
     pub(crate) root: &'a Path,

@@ -3,7 +3,7 @@
 //!
 //! The kernel reports its ABI version through `landlock_create_ruleset` with
 //! the version flag. The probe then builds a ruleset with the same handled
-//! rights and rule kinds (a directory and a file) as a task's, and restricts
+//! rights and rule kinds (a directory and a file) as a task's. It restricts
 //! a throwaway thread with it, because the crate reports whether a ruleset is
 //! fully enforced only after `restrict_self`. The probe runs once per
 //! `Sandbox`.

@@ -5,9 +5,9 @@
 //! what it found and spawns that path. Left to `execvp`, a search inside the
 //! sandbox would skip a denied entry such as a pyenv shim and silently run
 //! another binary further down `PATH`. Running a program executes its real
-//! file behind symlinks, the ELF interpreter of a dynamic binary and, for a
-//! script, the `#!` interpreter; `#!/usr/bin/env NAME` also runs NAME from
-//! `PATH`. [`exec_chain`] lists all of them.
+//! file behind symlinks and the ELF interpreter of a dynamic binary. A script
+//! also executes its `#!` interpreter, and `#!/usr/bin/env NAME` runs NAME
+//! from `PATH`. [`exec_chain`] lists all of them.
 
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 

@@ -1,8 +1,8 @@
 //! The Landlock ruleset of one task, built from its policy.
 //!
-//! The handled rights are pinned to [`POLICY_ABI`] (or lower, see
-//! [`Handled::for_abi`]), never to whatever the crate or kernel knows, so a
-//! newer kernel or crate cannot add restrictions that were not tested. Each
+//! The handled rights are pinned to [`POLICY_ABI`] or lower (see
+//! [`Handled::for_abi`]), never to the newest ABI of the crate or kernel. So
+//! a newer kernel or crate cannot add restrictions that were not tested. Each
 //! grant opens its path with `O_PATH | O_CLOEXEC` and adds one rule; rules on
 //! files are masked to file rights, so a fully capable kernel reports the
 //! ruleset as fully enforced. TCP bind and connect are handled unless the

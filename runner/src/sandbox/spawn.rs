@@ -2,7 +2,7 @@
 //!
 //! Landlock restricts the calling thread and everything it starts later. So
 //! each spawn runs on a new short-lived thread that restricts itself, spawns
-//! the command and exits; the runner's own threads stay unrestricted, and no
+//! the command and exits. The runner's own threads stay unrestricted, and no
 //! thread is ever restricted twice. Spawning from a thread, instead of
 //! restricting in a `pre_exec` hook, keeps std's `posix_spawn` path: a
 //! `pre_exec` hook forces `fork`, whose cost grows with the runner's memory.

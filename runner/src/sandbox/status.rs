@@ -4,7 +4,7 @@
 //! The policy handles the access rights of Landlock ABI 1 to 6. ABI 7 adds
 //! only audit logging, which the runner does not use, so a kernel with ABI 6
 //! or later enforces the whole policy. Each feature below names the ABI that
-//! introduced it, so a partial status and an `enforce` failure can say what
+//! introduced it, so a partial status and an `enforce` failure can name what
 //! the kernel lacks.
 
 use std::fmt;
@@ -43,7 +43,7 @@ pub(crate) const POLICY_ABI: u32 = 7;
 pub(crate) struct Feature {
     /// The ABI version that introduced the feature.
     pub(crate) abi: u32,
-    /// What the feature controls, as the status and errors print it.
+    /// Name of what the feature controls, as status lines and errors print it.
     pub(crate) name: &'static str,
     /// Whether the feature matters only when TCP access is restricted.
     pub(crate) network: bool,

@@ -126,17 +126,17 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn assert_denied(output: &Output, what: &str) {
-    assert!(!output.status.success(), "{what} succeeded: {}", stdout(output));
+fn assert_denied(output: &Output, action: &str) {
+    assert!(!output.status.success(), "{action} succeeded: {}", stdout(output));
     let message = stderr(output);
     assert!(
         message.contains("Permission denied") || message.contains("Operation not permitted"),
-        "{what} failed for another reason: {message}"
+        "{action} failed for another reason: {message}"
     );
 }
 
-fn assert_success(output: &Output, what: &str) {
-    assert!(output.status.success(), "{what} failed: {}", stderr(output));
+fn assert_success(output: &Output, action: &str) {
+    assert!(output.status.success(), "{action} failed: {}", stderr(output));
 }
 
 #[test]
