@@ -214,4 +214,31 @@ mod tests {
             expand_scope(&Scope::read("/no/such/path"), &context(Path::new("/"))).unwrap();
         assert!(missing.is_empty());
     }
+
+    #[test]
+    fn terminal_scope_grants_devices_with_ioctl() {
+        let grants = expand_scope(&Scope::terminal(), &context(Path::new("/"))).unwrap();
+        for path in ["/dev/tty", "/dev/pts"] {
+            let grant = grants.iter().find(|grant| grant.path == Path::new(path));
+            if Path::new(path).exists() {
+                assert_eq!(grant.map(|grant| grant.access), Some(Access::Device), "{path}");
+            }
+        }
+    }
+
+    #[test]
+    fn proc_scope_grants_proc_read() {
+        let grants = expand_scope(&Scope::proc(), &context(Path::new("/"))).unwrap();
+        assert_eq!(grants.len(), 1);
+        assert_eq!(grants[0].path, Path::new("/proc"));
+        assert_eq!(grants[0].access, Access::Read);
+    }
+
+    #[test]
+    fn network_scopes_grant_no_paths() {
+        for scope in [Scope::network(), Scope::tcp_connect(80), Scope::tcp_bind(8080)] {
+            let grants = expand_scope(&scope, &context(Path::new("/"))).unwrap();
+            assert!(grants.is_empty(), "{scope}: {grants:?}");
+        }
+    }
 }

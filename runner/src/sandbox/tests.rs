@@ -677,3 +677,39 @@ fn rust_toolchain_scope_runs_cargo() {
     let script = format!("ls {} >/dev/null", registry.display());
     assert_success(&sh(&confinement, &project, &script), "listing cargo's registry");
 }
+
+#[test]
+fn git_config_scope_reads_gitconfig() {
+    let Some(sandbox) = enforcing("git_config_scope_reads_gitconfig") else { return };
+    let project = Project::new("git");
+    let home_config = std::env::home_dir().map(|home| home.join(".gitconfig"));
+    let Some(home_config) = home_config.filter(|path| path.is_file()) else {
+        eprintln!("SKIPPED git_config_scope_reads_gitconfig: there is no ~/.gitconfig");
+        return;
+    };
+    let Ok(git) = program::resolve_program("git".as_ref(), None, &project.root) else {
+        eprintln!("SKIPPED git_config_scope_reads_gitconfig: git is not on PATH");
+        return;
+    };
+    let git_command = || {
+        let mut command = Command::new(&git);
+        command.args(["config", "--global", "--list"]);
+        command
+    };
+
+    let declared = Declared {
+        scopes: vec![Scope::git_config(), Scope::program("git")],
+        ..Declared::default()
+    };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let output = run(&confinement, &project, git_command());
+    assert_success(
+        &output,
+        &format!("reading `{}` with the git config scope", home_config.display()),
+    );
+
+    let declared = Declared { scopes: vec![Scope::program("git")], ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let output = run(&confinement, &project, git_command());
+    assert!(!output.status.success(), "git read its configuration without the scope");
+}
