@@ -51,6 +51,7 @@ pub use status::SandboxStatus;
 use crate::{Error, Result, Scope};
 
 /// What the runner knows about one task when it builds the task's ruleset.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct TaskAccess<'a> {
     pub(crate) task: &'a str,
     pub(crate) root: &'a Path,
@@ -204,6 +205,7 @@ impl Sandbox {
 /// The ruleset of one task, ready to apply to the threads that spawn its
 /// commands. Dropping it removes the task's private temp directory.
 pub(crate) struct Confinement {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     task: String,
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     root: PathBuf,

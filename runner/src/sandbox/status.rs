@@ -7,6 +7,8 @@
 //! introduced it, so a partial status and an `enforce` failure can name what
 //! the kernel lacks.
 
+#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
+
 use std::fmt;
 
 /// What the sandbox could do on this run.
