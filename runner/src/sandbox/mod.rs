@@ -14,6 +14,7 @@
 //! unrestricted `stat` and `chmod` and no UDP rules, are listed in
 //! `docs/sandbox.md`.
 
+pub(crate) mod bench;
 mod mode;
 mod status;
 
