@@ -492,10 +492,11 @@ fn symlinked_source_outside_rejected() {
 }
 
 /// Returns the descriptors above 2 that this process has open without
-/// `FD_CLOEXEC`, so they would reach every child.
-fn inheritable_descriptors() -> Vec<String> {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
+/// `FD_CLOEXEC`, so they would reach every child. `None` when this process
+/// cannot read `/proc`, as inside a sandbox without `Scope::proc()`.
+fn inheritable_descriptors() -> Option<Vec<String>> {
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+    let descriptors = entries
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
         .filter(|&fd| fd > 2)
@@ -505,7 +506,14 @@ fn inheritable_descriptors() -> Vec<String> {
             flags >= 0 && flags & libc::FD_CLOEXEC == 0
         })
         .map(|fd| fd.to_string())
-        .collect()
+        .collect();
+    Some(descriptors)
+}
+
+/// Reports a test skipped because the test process itself cannot read
+/// `/proc`, which happens when the tests run inside a sandbox.
+fn skip_without_proc(test: &str) {
+    eprintln!("SKIPPED {test}: this process cannot read /proc; grant it with Scope::proc()");
 }
 
 #[test]
@@ -513,7 +521,10 @@ fn no_descriptor_leaks() {
     // Descriptors the test process inherited without CLOEXEC, such as a
     // jobserver pipe, reach children legitimately. They are listed before the
     // sandbox opens anything, so a descriptor it leaked would show up as extra.
-    let inherited = inheritable_descriptors();
+    let Some(inherited) = inheritable_descriptors() else {
+        skip_without_proc("no_descriptor_leaks");
+        return;
+    };
     let Some(sandbox) = enforcing("no_descriptor_leaks") else { return };
     let project = Project::new("fds");
     let declared = Declared { scopes: vec![Scope::proc()], ..Declared::default() };
@@ -543,7 +554,11 @@ fn proc_scope_drops_capabilities() {
         let line = status.lines().find(|line| line.starts_with("CapBnd:")).unwrap();
         u64::from_str_radix(line["CapBnd:".len()..].trim(), 16).unwrap()
     };
-    let runner = bounding(&std::fs::read_to_string("/proc/self/status").unwrap());
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        skip_without_proc("proc_scope_drops_capabilities");
+        return;
+    };
+    let runner = bounding(&status);
     let output = sh(&confinement, &project, "cat /proc/self/status");
     assert_success(&output, "reading /proc with the proc scope");
     let task = bounding(&stdout(&output));
