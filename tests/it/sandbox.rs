@@ -103,10 +103,9 @@ fn generates_at_root_is_invalid() {
         return;
     }
     let project = Project::new();
-    let output = project.run("sandbox", &["at-root"]);
-    // NOTE: the check runs when the task's ruleset is built, so the task fails
-    // (exit 1) instead of the whole graph being rejected up front (exit 2).
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = project.run("sandbox", &["inside", "at-root"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(!project.path().join("out").exists(), "no task ran");
     let err = stderr(&output);
     assert!(err.contains("`generates` entry `*.txt` would make the whole project root"), "{err}");
 }

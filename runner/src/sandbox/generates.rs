@@ -77,15 +77,37 @@ pub(crate) fn prepare_generate(
     Ok(GenerateTarget { path: real, is_dir: false })
 }
 
+/// Rejects an entry whose directory is the project root by its path alone,
+/// so the whole graph can be checked before any task runs. Entries that
+/// reach the root through `..` or symlinks are caught by
+/// [`prepare_generate`].
+pub(crate) fn check_generate_path(task: &str, root: &Path, entry: &str) -> Result<()> {
+    let dir = match Generate::parse(root, entry) {
+        Generate::Dir(dir) | Generate::Glob { dir, .. } => dir,
+        Generate::File(_) => return Ok(()),
+    };
+    let normal = |path: &Path| -> PathBuf {
+        path.components().filter(|part| *part != std::path::Component::CurDir).collect()
+    };
+    if normal(&dir) == normal(root) {
+        return Err(root_writable(task, entry));
+    }
+    Ok(())
+}
+
+fn root_writable(task: &str, entry: &str) -> Error {
+    Error::invalid_task(
+        task,
+        format!(
+            "`generates` entry `{entry}` would make the whole project root writable: name a \
+             directory instead, such as `out/` or `out/**/*.o`"
+        ),
+    )
+}
+
 fn check_not_root(task: &str, entry: &str, real: &Path, root_real: &Path) -> Result<()> {
     if real == root_real {
-        return Err(Error::invalid_task(
-            task,
-            format!(
-                "`generates` entry `{entry}` would make the whole project root writable: name a \
-                 directory instead, such as `out/` or `out/**/*.o`"
-            ),
-        ));
+        return Err(root_writable(task, entry));
     }
     if root_real.starts_with(real) {
         return Err(Error::invalid_task(
@@ -169,6 +191,18 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains("whole project root writable"), "{entry}: {message}");
             assert!(message.contains(&format!("`{entry}`")), "{entry}: {message}");
+        }
+    }
+
+    #[test]
+    fn check_generate_path_rejects_root_entries() {
+        let (_guard, root) = project("gen-check");
+        for entry in ["*.txt", "**/*.o", "./", ".", "{a,b}/x"] {
+            let error = check_generate_path("t", &root, entry).unwrap_err();
+            assert!(error.to_string().contains("whole project root writable"), "{entry}: {error}");
+        }
+        for entry in ["out/", "out/**/*.o", "report.txt", "./out/"] {
+            assert!(check_generate_path("t", &root, entry).is_ok(), "{entry}");
         }
     }
 

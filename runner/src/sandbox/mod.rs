@@ -155,6 +155,22 @@ impl Sandbox {
         &self.status
     }
 
+    /// Checks the declarations of `task` that can be checked before anything
+    /// runs: a `generates` entry whose directory is the project root is an
+    /// `ErrorKind::InvalidTask`. Nothing is checked when tasks run unconfined.
+    pub(crate) fn check_task(&self, task: &crate::Task, root: &Path) -> Result<()> {
+        if matches!(self.status, SandboxStatus::Off { .. }) {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        for entry in &task.generates {
+            generates::check_generate_path(&task.name, root, entry)?;
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (task, root);
+        Ok(())
+    }
+
     /// Builds the confinement of one task, or `None` when tasks run unconfined.
     /// Creates the task's generate directories and private temp directory.
     ///
