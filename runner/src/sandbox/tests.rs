@@ -728,3 +728,36 @@ fn git_config_scope_reads_gitconfig() {
     let output = run(&confinement, &project, git_command());
     assert!(!output.status.success(), "git read its configuration without the scope");
 }
+
+#[test]
+fn abstract_socket_outside_denied() {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener};
+
+    let Some(sandbox) = enforcing("abstract_socket_outside_denied") else { return };
+    if !Path::new("/usr/bin/python3").exists() {
+        eprintln!("SKIPPED abstract_socket_outside_denied: /usr/bin/python3 is missing");
+        return;
+    }
+    let project = Project::new("abstract");
+    let name = format!("runner-test-{}-abstract", std::process::id());
+    let address = SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let _listener = UnixListener::bind_addr(&address).unwrap();
+    let confinement = prepare(&sandbox, &project, &Declared::default()).unwrap();
+
+    let script = format!(
+        "import socket\ns = socket.socket(socket.AF_UNIX)\n\
+         try:\n    s.connect('\\0{name}')\n    print('connected')\n\
+         except PermissionError:\n    print('denied')\n"
+    );
+    let mut command = Command::new("/usr/bin/python3");
+    command.arg("-c").arg(&script);
+    let output = run(&confinement, &project, command);
+    assert_success(&output, "running the socket client");
+    assert_eq!(stdout(&output), "denied\n", "a task connected to the runner's abstract socket");
+
+    let mut command = Command::new("/usr/bin/python3");
+    command.arg("-c").arg(&script);
+    let output = command.output().unwrap();
+    assert_eq!(stdout(&output), "connected\n", "the same client outside the sandbox connects");
+}
