@@ -210,7 +210,10 @@ fn source_grants(
                 continue;
             }
         };
-        if !real.starts_with(root_real) {
+        // A source declared outside the root is granted as declared; one inside
+        // it may not lead out of it through a symlink.
+        let declared_inside = file.starts_with(access.root) || file.starts_with(root_real);
+        if declared_inside && !real.starts_with(root_real) {
             let relative = file.strip_prefix(access.root).unwrap_or(file);
             return Err(Error::invalid_task(
                 task,

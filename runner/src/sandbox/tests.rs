@@ -489,6 +489,16 @@ fn symlinked_source_outside_rejected() {
         "{message}"
     );
     assert!(message.contains("secret.txt"), "{message}");
+
+    // The same file declared by its own path outside the root is granted.
+    let declared =
+        Declared { sources: vec![project.outside.join("secret.txt")], ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let script = format!("cat {}", project.outside.join("secret.txt").display());
+    assert_success(
+        &sh(&confinement, &project, &script),
+        "reading a source declared outside the root",
+    );
 }
 
 /// Returns the descriptors above 2 that this process has open without
