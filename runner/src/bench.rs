@@ -1,5 +1,8 @@
 //! Benchmarks that `cargo xtask bench` runs; not part of the public API.
 //!
+//! The sandbox benchmarks (spawn cost, ruleset build) live beside the sandbox
+//! and are re-exported here.
+//!
 //! [`freshness`] builds a tree of files in a temporary directory and times
 //! these side by side in one run:
 //!
@@ -14,6 +17,10 @@
 //! The measurements take turns in each round, and each figure is the median
 //! over the rounds. The files stay in the page cache throughout, so the
 //! numbers measure metadata work and hashing, not the disk.
+
+pub use crate::sandbox::bench::{
+    SpawnMedians, bench_ruleset_build, bench_spawn, bench_spawn_modes,
+};
 
 use std::fmt;
 use std::io::Write;

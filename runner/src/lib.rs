@@ -46,8 +46,6 @@ mod plan;
 mod report;
 mod root;
 mod runner;
-// The ruleset behind this interface is not wired yet; see the module's note.
-#[allow(dead_code)]
 mod sandbox;
 mod schedule;
 mod scope;

@@ -210,6 +210,9 @@ impl Runner {
         let started = Instant::now();
         let sandbox = Sandbox::new(options.sandbox.unwrap_or(self.default_sandbox))?;
         output.verbose(&format!("sandbox: {}", sandbox.status()));
+        for &task in &plan.order {
+            sandbox.check_task(&graph.tasks[task], root)?;
+        }
         let tracker = Tracker::open(state_dir, true)?;
         let interrupt = Arc::new(Interrupt::default());
         let _watcher = Watcher::start(Arc::clone(&interrupt))

@@ -240,6 +240,7 @@ fn confine(
     check: &Check,
     dir: &Path,
 ) -> Result<Option<Confinement>> {
+    let path_env = task.env.iter().rev().find(|(key, _)| key == "PATH");
     let access = TaskAccess {
         task: &task.name,
         root: context.root,
@@ -249,6 +250,7 @@ fn confine(
         generates: &task.generates,
         scopes: &task.scopes,
         dir,
+        path_env: path_env.map(|(_, value)| value.as_ref()),
     };
     context.sandbox.prepare(&access)
 }

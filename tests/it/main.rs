@@ -3,4 +3,5 @@
 mod cli;
 mod freshness;
 mod library;
+mod sandbox;
 mod support;

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
         )))
         .task(
             cargo_task("test", "Run the unit and integration tests")
-                .scopes([Scope::python3(), Scope::network()])
+                .scopes([Scope::python3(), Scope::network(), Scope::proc()])
                 .cmd(cmd!("cargo", "test", "--workspace")),
         )
         .task(
