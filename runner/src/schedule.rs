@@ -212,10 +212,7 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
 
     let reasons = match &check.freshness {
-        Freshness::Fresh => {
-            log::debug!("task `{}` is fresh", declared.name);
-            return Ok(Outcome::Fresh);
-        }
+        Freshness::Fresh => return Ok(Outcome::Fresh),
         Freshness::Dirty(reasons) => reasons.clone(),
     };
     if context.output.verbosity() >= crate::Verbosity::Verbose {
