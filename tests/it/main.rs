@@ -1,5 +1,7 @@
 //! Integration tests of the whole product, compiled into one test binary.
 
 mod cli;
+mod freshness;
 mod library;
+mod sandbox;
 mod support;
