@@ -113,7 +113,74 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
          round sees that one change; the runner and go-task then run the task's `/bin/true`."
             .to_string(),
     );
+
+    in_process(bench, &mut section)?;
     Ok(section)
+}
+
+/// Adds the library's own freshness measurements (`runner::bench::freshness`):
+/// the check alone, inside one process, on a tree of the same size that the
+/// library generates in a temporary directory.
+fn in_process(bench: &Bench, section: &mut Section) -> Result<(), String> {
+    let mut options = runner::bench::FreshnessOptions::default();
+    options.runs = bench.rounds(15);
+    options.go_task = bench.peers.go_task().ok().map(|peer| peer.path.clone());
+    let report = runner::bench::freshness(&options)
+        .map_err(|err| format!("the in-process freshness benchmark failed: {err}"))?;
+
+    let ms = |duration: std::time::Duration| crate::report::millis(duration);
+    section.notes.push(format!(
+        "In process (`runner::bench::freshness`, {} files, {:.1} MB, median of {} rounds): \
+         `find -printf` {}, no-op check {}, check after one file changed {}, check and record \
+         after one file changed {}.",
+        report.files,
+        report.total_bytes as f64 / 1e6,
+        report.runs,
+        ms(report.find),
+        ms(report.noop),
+        ms(report.one_changed),
+        ms(report.one_changed_recorded),
+    ));
+    section.within_medians(
+        "no-op check within 1.3x of find, in process",
+        report.noop,
+        report.find,
+        1.3,
+    );
+    match report.go_task {
+        Some(go_task) => {
+            section.notes.push(format!("go-task `--status` on that tree: {}.", ms(go_task)));
+            section.faster_medians(
+                "no-op check at least 4x faster than go-task `--status`, in process",
+                report.noop,
+                go_task,
+                4.0,
+            );
+        }
+        None => section.skip(
+            "no-op check at least 4x faster than go-task, in process",
+            "go-task was not found",
+        ),
+    }
+    section.within_medians(
+        "check after one file changed within 1.3x of find, in process",
+        report.one_changed,
+        report.find,
+        1.3,
+    );
+
+    let megabytes = |bytes: u64| format!("{:.1} MB", bytes as f64 / 1e6);
+    if let (Some(peak), Some(baseline)) = (report.noop_peak_rss, report.baseline_rss) {
+        section.notes.push(format!(
+            "Peak RSS of the in-process no-op checks: {} ({} before them).",
+            megabytes(peak),
+            megabytes(baseline)
+        ));
+    }
+    if let Some(peak) = report.go_task_peak_rss {
+        section.notes.push(format!("Peak RSS of go-task in that run: {}.", megabytes(peak)));
+    }
+    Ok(())
 }
 
 /// The go-task project: one task over the same tree, with the default

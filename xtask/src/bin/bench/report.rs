@@ -113,6 +113,28 @@ impl Section {
         self.verdicts.push(verdict);
     }
 
+    /// Adds the verdict that the median `ours` is at most `factor` times the
+    /// median `peer`, for measurements that report medians only.
+    pub fn within_medians(&mut self, target: &str, ours: Duration, peer: Duration, factor: f64) {
+        let of_medians = ratio(ours, peer);
+        self.verdicts.push(Verdict {
+            target: target.to_string(),
+            measured: format!("{of_medians:.2}x"),
+            outcome: if of_medians <= factor { Outcome::Met } else { Outcome::Missed },
+        });
+    }
+
+    /// Adds the verdict that the median `peer` is at least `factor` times the
+    /// median `ours`, for measurements that report medians only.
+    pub fn faster_medians(&mut self, target: &str, ours: Duration, peer: Duration, factor: f64) {
+        let speedup = ratio(peer, ours);
+        self.verdicts.push(Verdict {
+            target: target.to_string(),
+            measured: format!("{speedup:.2}x faster"),
+            outcome: if speedup >= factor { Outcome::Met } else { Outcome::Missed },
+        });
+    }
+
     /// Adds the verdict that `ours` takes less than `percent` percent longer
     /// than `base`.
     pub fn overhead(&mut self, ours: &str, base: &str, percent: f64) {
@@ -322,6 +344,18 @@ mod tests {
         section.faster("ours", "go-task", 4.0);
         assert_eq!(section.verdicts[0].measured, "3.50x faster (minimums: 3.50x)");
         assert_eq!(section.verdicts[0].outcome, Outcome::Met);
+        assert_eq!(section.verdicts[1].outcome, Outcome::Missed);
+    }
+
+    #[test]
+    fn medians_only_verdicts() {
+        let mut section = section_with(&[]);
+        let ms = Duration::from_millis;
+        section.within_medians("noop within 1.3x of find", ms(50), ms(40), 1.3);
+        section.faster_medians("noop 4x faster than go-task", ms(50), ms(150), 4.0);
+        assert_eq!(section.verdicts[0].measured, "1.25x");
+        assert_eq!(section.verdicts[0].outcome, Outcome::Met);
+        assert_eq!(section.verdicts[1].measured, "3.00x faster");
         assert_eq!(section.verdicts[1].outcome, Outcome::Missed);
     }
 

@@ -7,8 +7,14 @@
 //! invocations include process start-up, which the plain spawn does not.
 //! NOTE: the difference of two medians of a few milliseconds each is near
 //! the noise of this machine, so read it together with the spread.
+//!
+//! The section also reports the library's in-process measurements
+//! (`runner::bench`): the spawn of `/bin/true` plain, from a fresh thread and
+//! sandboxed, which is what the target is about, and the time to build a
+//! ruleset for 10 to 1,000 source files.
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::Bench;
 use crate::contender::Contender;
@@ -58,7 +64,41 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
         }
         _ => section.skip(target, "a contender was skipped"),
     }
+
+    in_process(bench, &mut section);
     Ok(section)
+}
+
+/// Adds the library's own spawn measurements: `/bin/true` spawned and waited
+/// for inside one process, plain, from a fresh thread, and through a task's
+/// `Confinement`, without the runner's start-up around it.
+fn in_process(bench: &Bench, section: &mut Section) {
+    let samples = bench.rounds(101) * 20;
+    let medians = runner::bench::bench_spawn_modes(samples);
+    section.notes.push(format!(
+        "In process (`runner::bench::bench_spawn_modes`, {samples} interleaved samples a mode, \
+         medians): plain spawn {}, from a fresh thread {}, sandboxed {}.",
+        micros(medians.plain),
+        micros(medians.fresh_thread),
+        micros(medians.sandboxed)
+    ));
+    let target = "sandboxed spawn under 5% over a plain spawn, in process".to_string();
+    let verdict = section.overhead_verdict(target, medians.sandboxed, medians.plain, 5.0);
+    section.verdicts.push(verdict);
+
+    let mut builds = Vec::new();
+    for rules in [10, 100, 1_000] {
+        let median = runner::bench::bench_ruleset_build(rules, 11);
+        builds.push(format!("{rules} source files {}", micros(median)));
+    }
+    section.notes.push(format!(
+        "Building a task's ruleset (`runner::bench::bench_ruleset_build`, median of 11): {}.",
+        builds.join(", ")
+    ));
+}
+
+fn micros(duration: Duration) -> String {
+    format!("{:.0} µs", duration.as_secs_f64() * 1e6)
 }
 
 /// Returns the sandbox status that a runner invocation in `mode` reports with
