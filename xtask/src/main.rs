@@ -30,6 +30,10 @@ const WORKSPACE_SOURCES: [&str; 10] = [
     "README.md",
 ];
 
+/// The paths cargo reads to build the workspace, for a task without sources.
+const WORKSPACE_PATHS: [&str; 8] =
+    ["Cargo.toml", "Cargo.lock", ".cargo", "rustfmt.toml", "runner", "xtask", "examples", "tests"];
+
 fn cargo_task(name: &str, doc: &str) -> Task {
     Task::new(name)
         .doc(doc)
@@ -68,10 +72,12 @@ fn main() -> ExitCode {
                 .cmd(cmd!("cargo", "doc", "--workspace", "--no-deps")),
         )
         .task(
-            // No sources, so it runs every time: a benchmark has no inputs to be fresh against.
+            // The workspace is granted as scopes, not sources, so the task has no sources
+            // and runs every time: a benchmark has no inputs to be fresh against.
             Task::new("bench")
                 .doc("Run the benchmarks against make, go-task and find")
                 .generates(["target/"])
+                .scopes(WORKSPACE_PATHS.map(Scope::read))
                 .scopes([
                     Scope::rust_toolchain(),
                     Scope::git_config(),
