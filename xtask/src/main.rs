@@ -84,9 +84,9 @@ fn main() -> ExitCode {
                     Scope::program("make"),
                     Scope::program("find"),
                     Scope::program("true"),
-                    // go-task comes from pip's go-task-bin package, which the bench installs if needed.
+                    // go-task from pip's go-task-bin package lives in Python's prefix. The task
+                    // may not write there, so the bench cannot install go-task from this task.
                     Scope::python3(),
-                    Scope::network(),
                     Scope::proc(),
                 ])
                 .cmd(cmd!("cargo", "run", "--release", "-p", "xtask", "--bin", "bench")),
