@@ -46,7 +46,7 @@ impl Default for Runner {
 
 impl Runner {
     /// Creates a runner with no tasks. Tasks are sandboxed in `warn` mode
-    /// unless the command line or `Runner::default_sandbox` says otherwise.
+    /// unless the command line or `Runner::default_sandbox` sets another mode.
     pub fn new() -> Runner {
         Runner {
             tasks: Vec::new(),
