@@ -82,15 +82,38 @@ impl Failure {
     }
 }
 
+/// How the commands of a task are confined.
+#[derive(Clone, Copy)]
+pub(crate) enum Confined<'a> {
+    /// They run unconfined.
+    No,
+    /// Each spawn restricts a fresh thread with the task's ruleset, because the
+    /// calling thread must stay free for other tasks' declarations.
+    PerSpawn(&'a Confinement),
+    /// The calling thread is already restricted with the task's ruleset.
+    Thread(&'a Confinement),
+}
+
+impl<'a> Confined<'a> {
+    /// Returns the task's confinement, if it has one.
+    pub(crate) fn confinement(self) -> Option<&'a Confinement> {
+        match self {
+            Confined::No => None,
+            Confined::PerSpawn(confinement) | Confined::Thread(confinement) => Some(confinement),
+        }
+    }
+}
+
 /// Runs `process` to completion, with `task_env` applied before the
 /// process's own environment changes.
 pub(crate) fn run(
     process: &Process,
     task_env: &[(String, String)],
-    confinement: Option<&Confinement>,
+    confined: Confined,
     output: &Output,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
+    let confinement = confined.confinement();
     // A confined task runs exactly the program its ruleset was built for: a
     // PATH search inside the sandbox would skip a denied entry and run the next.
     let program = match confinement {
@@ -116,9 +139,10 @@ pub(crate) fn run(
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     }
 
-    let spawned = match confinement {
-        Some(confinement) => confinement.spawn(command),
-        None => command.spawn(),
+    let spawned = match confined {
+        Confined::No => command.spawn(),
+        Confined::PerSpawn(confinement) => confinement.spawn(command),
+        Confined::Thread(confinement) => confinement.spawn_restricted(command),
     };
     let mut child = spawned.map_err(Failure::Spawn)?;
     let group = child.id() as i32;

@@ -21,7 +21,7 @@ use std::sync::{Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::exec::{self, Process};
+use crate::exec::{self, Confined, Process};
 use crate::fingerprint::Fingerprint;
 use crate::freshness::{Check, Freshness, Tracker};
 use crate::graph::Graph;
@@ -31,7 +31,7 @@ use crate::report::{Outcome, TaskReport};
 use crate::sandbox::{Confinement, Sandbox, TaskAccess};
 use crate::signal::Interrupt;
 use crate::task::StepContext;
-use crate::{Result, Step, Task};
+use crate::{Error, Result, Step, Task};
 
 /// Everything a run shares between its tasks.
 pub(crate) struct Context<'a> {
@@ -248,7 +248,20 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     let dir = task_dir(context.root, declared);
     crate::generates::create_dirs(context.root, &declared.generates)?;
     let confinement = confine(context, declared, &check, &dir)?;
-    if let Some(failure) = run_steps(context, declared, &dir, confinement.as_ref())? {
+    let has_calls = declared.steps.iter().any(|step| matches!(step, Step::Call(_)));
+    let failure = match &confinement {
+        // One restricted thread runs every step, so each spawn costs what an
+        // unconfined spawn costs. A task with calls keeps its thread free,
+        // because a called task runs under its own, possibly wider, ruleset.
+        Some(confinement) if !has_calls => confinement
+            .try_run(|| run_steps(context, declared, &dir, Confined::Thread(confinement)))
+            .map_err(|err| {
+                Error::sandbox(Some(&declared.name), format!("failed to restrict a thread: {err}"))
+            })??,
+        Some(confinement) => run_steps(context, declared, &dir, Confined::PerSpawn(confinement))?,
+        None => run_steps(context, declared, &dir, Confined::No)?,
+    };
+    if let Some(failure) = failure {
         return Ok(failure);
     }
     context.tracker.record(declared, context.root, &check)?;
@@ -284,8 +297,9 @@ fn run_steps(
     context: &Context,
     task: &Task,
     dir: &Path,
-    confinement: Option<&Confinement>,
+    confined: Confined,
 ) -> Result<Option<Outcome>> {
+    let confinement = confined.confinement();
     for step in &task.steps {
         if context.interrupt.triggered() {
             return Ok(Some(Outcome::Interrupted));
@@ -294,11 +308,11 @@ fn run_steps(
             Step::Cmd(cmd) => {
                 let cmd_dir = cmd.get_dir().map(|sub| dir.join(sub));
                 let process = Process::from_cmd(&task.name, cmd, cmd_dir.as_deref().unwrap_or(dir));
-                run_process(context, task, &process, step, confinement)
+                run_process(context, task, &process, step, confined)
             }
             Step::Sh(script) => {
                 let process = Process::from_script(&task.name, script, dir);
-                run_process(context, task, &process, step, confinement)
+                run_process(context, task, &process, step, confined)
             }
             Step::Call(callee) => {
                 let callee = context.graph.find(callee)?;
@@ -320,9 +334,9 @@ fn run_steps(
                     tmp_dir: confinement.map(Confinement::tmp_dir),
                 };
                 let call = || catch_unwind(AssertUnwindSafe(|| func(&step_context)));
-                let result = match confinement {
-                    Some(confinement) => confinement.run(call),
-                    None => call(),
+                let result = match confined {
+                    Confined::PerSpawn(confinement) => confinement.run(call),
+                    Confined::Thread(_) | Confined::No => call(),
                 };
                 match result {
                     Ok(Ok(())) => None,
@@ -347,10 +361,11 @@ fn run_process(
     task: &Task,
     process: &Process,
     step: &Step,
-    confinement: Option<&Confinement>,
+    confined: Confined,
 ) -> Option<String> {
     context.output.echo(&task.name, step);
-    match exec::run(process, &task.env, confinement, context.output, context.interrupt) {
+    let confinement = confined.confinement();
+    match exec::run(process, &task.env, confined, context.output, context.interrupt) {
         Ok(()) => None,
         Err(failure) => {
             let mut message = failure.describe(&step.to_string());

@@ -149,3 +149,34 @@ fn verbose_prints_sandbox_status() {
     let err = stderr(&output);
     assert!(err.contains("sandbox: partial (Landlock ABI 3, missing TCP"), "{err}");
 }
+
+#[test]
+fn called_task_runs_with_own_declarations() {
+    if !landlock_enforced("called_task_runs_with_own_declarations") {
+        return;
+    }
+    let project = Project::new();
+    let output = project.run("sandbox", &["--sandbox=enforce", "outer"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    assert_eq!(project.read("out/inner/inner.txt"), "inner\n");
+    assert_eq!(project.read("out/outer/outer.txt"), "outer\n");
+    assert!(
+        !project.path().join("out/inner/leak.txt").exists(),
+        "the caller used the callee's grant"
+    );
+}
+
+#[test]
+fn closure_step_is_confined() {
+    if !landlock_enforced("closure_step_is_confined") {
+        return;
+    }
+    let project = Project::new();
+    let output = project.run("sandbox", &["--sandbox=enforce", "closure"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+
+    assert_eq!(project.read("out/inside.txt"), "inside\n");
+    assert!(!project.path().join("escaped.txt").exists());
+    assert!(stderr(&output).contains("step `write-outside` failed"), "{}", stderr(&output));
+}

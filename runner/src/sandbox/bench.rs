@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 
 use super::{Confinement, Sandbox, SandboxMode, TaskAccess};
 
-/// Measures `samples` spawns and waits of `/bin/true`, plain and sandboxed,
-/// interleaved so both modes see the same machine load. Returns the median
-/// of each: `(plain, sandboxed)`. The sandboxed task has no sources, no
+/// Measures `samples` spawns and waits of `/bin/true`, plain and sandboxed as
+/// a task's commands are, interleaved so both modes see the same machine load.
+/// Returns the median of each: `(plain, sandboxed)`. The sandboxed task has no sources, no
 /// generates and no scopes, so its ruleset holds only the system grants, its
 /// temp directory and its working directory.
 pub fn bench_spawn(samples: usize) -> (Duration, Duration) {
     let medians = bench_spawn_modes(samples);
-    (medians.plain, medians.sandboxed)
+    (medians.plain, medians.in_task)
 }
 
 /// Median spawn-and-wait times of `/bin/true` in three modes.
@@ -31,8 +31,14 @@ pub struct SpawnMedians {
     /// `Command::spawn` on a fresh thread, without Landlock: the cost of the
     /// thread handoff alone.
     pub fresh_thread: Duration,
-    /// `Confinement::spawn`: a fresh thread restricted by the task's ruleset.
+    /// `Confinement::spawn`: a fresh thread restricted by the task's ruleset
+    /// for this one spawn, as for a task whose steps call other tasks.
     pub sandboxed: Duration,
+    /// `Confinement::spawn_restricted` on a thread that `try_run` restricted
+    /// with the task's ruleset, as every command of a task without calls
+    /// runs. Only the spawn and wait are timed: the thread is made once per
+    /// task, not once per command.
+    pub in_task: Duration,
 }
 
 /// Measures `samples` spawns of `/bin/true` in each mode of [`SpawnMedians`],
@@ -42,36 +48,59 @@ pub fn bench_spawn_modes(samples: usize) -> SpawnMedians {
     let sandbox = probe();
     let confinement = prepare(&sandbox, &scratch, &[]);
 
-    let spawn = |mode: usize| {
+    let command = || {
         let mut command = Command::new("/bin/true");
         command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        let start = Instant::now();
-        let child = match (mode, &confinement) {
-            (1, _) => std::thread::spawn(move || command.spawn())
-                .join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("spawning thread panicked"))),
-            (2, Some(confinement)) => confinement.spawn(command),
-            _ => command.spawn(),
-        };
-        let status = child.and_then(|mut child| child.wait());
-        if let Err(error) = status {
+        command
+    };
+    let finish = |start: Instant, child: std::io::Result<std::process::Child>| {
+        if let Err(error) = child.and_then(|mut child| child.wait()) {
             log::warn!("spawning `/bin/true` failed: {error}");
         }
         start.elapsed()
     };
+    let spawn = |mode: usize| match (mode, &confinement) {
+        (1, _) => {
+            let command = command();
+            let start = Instant::now();
+            let child = std::thread::spawn(move || { command }.spawn())
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("spawning thread panicked")));
+            finish(start, child)
+        }
+        (2, Some(confinement)) => {
+            let start = Instant::now();
+            finish(start, confinement.spawn(command()))
+        }
+        (3, Some(confinement)) => {
+            let timed = confinement.try_run(|| {
+                let start = Instant::now();
+                finish(start, confinement.spawn_restricted(command()))
+            });
+            timed.unwrap_or_else(|error| {
+                log::warn!("restricting a thread failed: {error}");
+                Duration::ZERO
+            })
+        }
+        _ => {
+            let start = Instant::now();
+            finish(start, command().spawn())
+        }
+    };
 
-    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut times: [Vec<Duration>; 4] = Default::default();
     for index in 0..samples.max(1) {
-        for offset in 0..3 {
-            let mode = (index + offset) % 3;
+        for offset in 0..4 {
+            let mode = (index + offset) % 4;
             times[mode].push(spawn(mode));
         }
     }
-    let [plain, fresh_thread, sandboxed] = &mut times;
+    let [plain, fresh_thread, sandboxed, in_task] = &mut times;
     SpawnMedians {
         plain: median(plain),
         fresh_thread: median(fresh_thread),
         sandboxed: median(sandboxed),
+        in_task: median(in_task),
     }
 }
 

@@ -107,6 +107,16 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
             Task::new("escape").generates(["out/"]).sh("echo escaped > escaped.txt"),
             Task::new("tool").cmd(cmd!("tools/mytrue")),
             Task::new("at-root").generates(["*.txt"]).sh("true"),
+            Task::new("outer")
+                .generates(["out/outer/"])
+                .call("inner")
+                .sh("echo outer > out/outer/outer.txt; echo leak > out/inner/leak.txt || true"),
+            Task::new("inner").generates(["out/inner/"]).sh("echo inner > out/inner/inner.txt"),
+            Task::new("closure").generates(["out/"]).func("write-outside", |context| {
+                std::fs::write(context.root().join("out/inside.txt"), "inside\n")?;
+                std::fs::write(context.root().join("escaped.txt"), "escaped\n")?;
+                Ok(())
+            }),
             Task::new("nested").generates(["out/"]).cmd(cmd!(
                 std::env::current_exe().expect("the fixture knows its own path"),
                 "sandbox",
