@@ -6,8 +6,10 @@
 //! successfully or was fresh; a task shared by several dependants is in the
 //! plan once, so it runs once. Workers are reused from task to task, because
 //! the sandbox never restricts them. A Landlock restriction can not be
-//! lifted, so a sandboxed task's `Confinement` restricts a fresh thread of
-//! its own for each command and closure.
+//! lifted, so a sandboxed task runs its steps on one fresh thread restricted
+//! by its ruleset. A task whose steps call other tasks stays on the worker
+//! and restricts a fresh thread for each command and closure instead, since
+//! each called task runs under its own ruleset.
 //!
 //! On a failure the scheduler stops starting tasks and lets the running ones
 //! finish (fail fast). With `keep_going` it goes on with every task that does
