@@ -1,0 +1,835 @@
+//! The Taskfile v3 schema, decoded by hand from a [`yaml::Node`] tree.
+//!
+//! Every shorthand form go-task 3.54 accepts is handled here: a task may be a
+//! string (one command), a list (its commands) or a map; a command may be a
+//! string, `{cmd: ...}`, `{task: ...}` or `{defer: ...}`; deps and
+//! preconditions may be strings or maps; a variable may be a scalar, a list,
+//! or `{sh}`, `{ref}`, `{map}`, `{value}`. Wrong types are decode errors with
+//! the position of the offending node. Unknown keys are ignored, as go-task
+//! ignores them, and collected so `-v` can list them.
+
+use super::template::Value;
+use super::yaml::{Node, Pos, Yaml};
+
+/// A decode failure at a position.
+#[derive(Debug, Clone)]
+pub(crate) struct Decode {
+    pub(crate) pos: Pos,
+    pub(crate) message: String,
+}
+
+type DResult<T> = Result<T, Decode>;
+
+fn fail<T>(node: &Node, message: impl Into<String>) -> DResult<T> {
+    Err(Decode { pos: node.pos, message: message.into() })
+}
+
+/// A string from the file with the position of its node, kept for messages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Text {
+    pub(crate) text: String,
+    pub(crate) pos: Pos,
+}
+
+impl Text {
+    fn new(text: impl Into<String>, pos: Pos) -> Text {
+        Text { text: text.into(), pos }
+    }
+}
+
+/// A whole Taskfile.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Taskfile {
+    pub(crate) version: Option<Node>,
+    pub(crate) vars: Vec<VarDef>,
+    pub(crate) env: Vec<VarDef>,
+    pub(crate) dotenv: Vec<Text>,
+    pub(crate) includes: Vec<Include>,
+    pub(crate) silent: bool,
+    pub(crate) output: Option<Output>,
+    pub(crate) method: Option<Text>,
+    pub(crate) run: Option<Text>,
+    pub(crate) set: Vec<String>,
+    pub(crate) shopt: Vec<String>,
+    pub(crate) tasks: Vec<TaskDef>,
+    /// Keys go-task does not know, with their positions, for `-v`.
+    pub(crate) unknown_keys: Vec<(String, Pos)>,
+}
+
+/// How a variable gets its value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum VarValue {
+    /// A literal; strings in it are templated.
+    Static(Value),
+    /// The trimmed stdout of a shell command.
+    Sh(Text),
+    /// A template expression without braces whose typed result is copied.
+    Ref(Text),
+}
+
+/// One `vars:` or `env:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct VarDef {
+    pub(crate) name: String,
+    pub(crate) pos: Pos,
+    pub(crate) value: VarValue,
+    /// The string as written, with its position, for template errors.
+    pub(crate) text: Option<Text>,
+}
+
+/// One `includes:` entry.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Include {
+    pub(crate) namespace: String,
+    pub(crate) pos: Pos,
+    pub(crate) taskfile: Text,
+    pub(crate) dir: Option<Text>,
+    pub(crate) optional: bool,
+    pub(crate) internal: bool,
+    pub(crate) flatten: bool,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) excludes: Vec<String>,
+    pub(crate) vars: Vec<VarDef>,
+    /// Written as a plain string, which changes the working directory rule.
+    pub(crate) string_form: bool,
+}
+
+/// The top-level `output:` setting.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Output {
+    Interleaved,
+    Group { begin: Option<String>, end: Option<String>, error_only: bool },
+    Prefixed,
+}
+
+/// One task.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TaskDef {
+    pub(crate) name: String,
+    pub(crate) pos: Pos,
+    pub(crate) cmds: Vec<CmdDef>,
+    pub(crate) deps: Vec<DepDef>,
+    pub(crate) desc: Option<Text>,
+    pub(crate) summary: Option<Text>,
+    pub(crate) sources: Vec<GlobDef>,
+    pub(crate) generates: Vec<GlobDef>,
+    pub(crate) status: Vec<Text>,
+    pub(crate) preconditions: Vec<Precondition>,
+    pub(crate) requires: Vec<Require>,
+    pub(crate) dir: Option<Text>,
+    pub(crate) env: Vec<VarDef>,
+    pub(crate) dotenv: Vec<Text>,
+    pub(crate) vars: Vec<VarDef>,
+    pub(crate) method: Option<Text>,
+    pub(crate) run: Option<Text>,
+    pub(crate) internal: bool,
+    pub(crate) aliases: Vec<Text>,
+    pub(crate) platforms: Vec<Platform>,
+    pub(crate) ignore_error: bool,
+    pub(crate) prefix: Option<Text>,
+    pub(crate) label: Option<Text>,
+    pub(crate) if_cond: Option<Text>,
+    pub(crate) prompt: Vec<Text>,
+    pub(crate) failfast: bool,
+    pub(crate) silent: bool,
+    pub(crate) interactive: bool,
+    pub(crate) set: Vec<String>,
+    pub(crate) shopt: Vec<String>,
+    pub(crate) scopes: Vec<ScopeDef>,
+}
+
+/// One entry of `cmds:`.
+#[derive(Clone, Debug)]
+pub(crate) enum CmdDef {
+    Shell(ShellCmd),
+    Call(CallDef),
+    Defer(Box<CmdDef>),
+}
+
+/// A shell command.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShellCmd {
+    pub(crate) cmd: Text,
+    pub(crate) silent: bool,
+    pub(crate) ignore_error: bool,
+    pub(crate) set: Vec<String>,
+    pub(crate) shopt: Vec<String>,
+    pub(crate) platforms: Vec<Platform>,
+    pub(crate) if_cond: Option<Text>,
+    pub(crate) for_loop: Option<ForDef>,
+}
+
+/// A `task:` call from `cmds:` or a dep.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallDef {
+    pub(crate) task: Text,
+    pub(crate) vars: Vec<VarDef>,
+    pub(crate) silent: bool,
+    pub(crate) ignore_error: bool,
+    pub(crate) if_cond: Option<Text>,
+    pub(crate) for_loop: Option<ForDef>,
+}
+
+/// One entry of `deps:`.
+pub(crate) type DepDef = CallDef;
+
+/// A `for:` loop.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ForDef {
+    List(Vec<Value>, Option<String>),
+    Sources(Option<String>),
+    Generates(Option<String>),
+    Var { var: String, split: Option<String>, as_name: Option<String> },
+    Matrix(Vec<(String, Vec<Value>)>, Option<String>),
+}
+
+/// A `sources:` or `generates:` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct GlobDef {
+    pub(crate) pattern: Text,
+    pub(crate) exclude: bool,
+}
+
+/// A precondition.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Precondition {
+    pub(crate) sh: Text,
+    pub(crate) msg: Option<Text>,
+}
+
+/// A required variable.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Require {
+    pub(crate) name: String,
+    pub(crate) enum_values: Option<Vec<String>>,
+    pub(crate) enum_ref: Option<Text>,
+}
+
+/// A platform filter: an OS, an architecture, or both.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Platform {
+    pub(crate) os: Option<String>,
+    pub(crate) arch: Option<String>,
+}
+
+/// One `scopes:` entry, the sandbox grant extension of this importer.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ScopeDef {
+    /// A path with an access mode; relative paths resolve against the
+    /// Taskfile's directory.
+    Path { path: String, mode: ScopeMode },
+    /// A program name looked up on `PATH`.
+    Program(String),
+    /// A named preset such as `rust` or `terminal`.
+    Preset(String),
+    TcpConnect(u16),
+    TcpBind(u16),
+    Network,
+}
+
+/// The access a path scope grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScopeMode {
+    Read,
+    Exec,
+    Write,
+}
+
+const GO_OSES: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "zos",
+];
+
+const GO_ARCHES: &[&str] = &[
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "arm64",
+    "arm64be",
+    "armbe",
+    "loong64",
+    "mips",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "mipsle",
+    "ppc",
+    "ppc64",
+    "ppc64le",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
+    "wasm",
+];
+
+fn entries(node: &Node) -> DResult<&[(Node, Node)]> {
+    match &node.value {
+        Yaml::Map(entries) => Ok(entries),
+        other => fail(node, format!("expected a map, found {}", other.kind())),
+    }
+}
+
+fn key_name(key: &Node) -> String {
+    key.scalar_text().unwrap_or_default()
+}
+
+fn string(node: &Node) -> DResult<String> {
+    match &node.value {
+        Yaml::List(_) | Yaml::Map(_) => {
+            fail(node, format!("expected a string, found {}", node.value.kind()))
+        }
+        _ => Ok(node.scalar_text().unwrap_or_default()),
+    }
+}
+
+fn text(node: &Node) -> DResult<Text> {
+    Ok(Text::new(string(node)?, node.pos))
+}
+
+fn boolean(node: &Node) -> DResult<bool> {
+    match &node.value {
+        Yaml::Bool(b) => Ok(*b),
+        Yaml::Null => Ok(false),
+        Yaml::String(s) if s == "true" || s == "false" => Ok(s == "true"),
+        other => fail(node, format!("expected a boolean, found {}", other.kind())),
+    }
+}
+
+fn list(node: &Node) -> DResult<&[Node]> {
+    match &node.value {
+        Yaml::List(items) => Ok(items),
+        Yaml::Null => Ok(&[]),
+        other => fail(node, format!("expected a list, found {}", other.kind())),
+    }
+}
+
+fn string_list(node: &Node) -> DResult<Vec<String>> {
+    list(node)?.iter().map(string).collect()
+}
+
+fn text_list(node: &Node) -> DResult<Vec<Text>> {
+    list(node)?.iter().map(text).collect()
+}
+
+/// Converts a YAML node into a template value, keeping its type.
+pub(crate) fn to_value(node: &Node) -> Value {
+    match &node.value {
+        Yaml::Null => Value::Nil,
+        Yaml::Bool(b) => Value::Bool(*b),
+        Yaml::Int(i) => Value::Int(*i),
+        Yaml::Float(f) => Value::Float(*f),
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::List(items) => Value::List(items.iter().map(to_value).collect()),
+        Yaml::Map(entries) => {
+            Value::Map(entries.iter().map(|(k, v)| (key_name(k), to_value(v))).collect())
+        }
+    }
+}
+
+/// Decodes a `vars:` or `env:` map.
+pub(crate) fn decode_vars(node: &Node) -> DResult<Vec<VarDef>> {
+    if node.value == Yaml::Null {
+        return Ok(Vec::new());
+    }
+    let mut vars = Vec::new();
+    for (key, value) in entries(node)? {
+        vars.push(decode_var(key_name(key), key.pos, value)?);
+    }
+    Ok(vars)
+}
+
+fn decode_var(name: String, pos: Pos, node: &Node) -> DResult<VarDef> {
+    let text = match &node.value {
+        Yaml::String(s) => Some(Text::new(s.clone(), node.pos)),
+        _ => None,
+    };
+    let value = match &node.value {
+        Yaml::Map(map) => {
+            let mut value = None;
+            for (key, inner) in map {
+                match key_name(key).as_str() {
+                    "sh" => value = Some(VarValue::Sh(text_of(inner)?)),
+                    "ref" => value = Some(VarValue::Ref(text_of(inner)?)),
+                    "map" | "value" => value = Some(VarValue::Static(to_value(inner))),
+                    "secret" => {
+                        boolean(inner)?;
+                    }
+                    other => {
+                        return fail(
+                            key,
+                            format!(
+                                "invalid key `{other}` in variable `{name}`: a variable map \
+                                 takes `sh`, `ref`, `map` or `value`"
+                            ),
+                        );
+                    }
+                }
+            }
+            match value {
+                Some(value) => value,
+                None => {
+                    return fail(
+                        node,
+                        format!(
+                            "variable `{name}` is a map without `sh`, `ref`, `map` or `value`: \
+                             write maps as `{{map: {{...}}}}`"
+                        ),
+                    );
+                }
+            }
+        }
+        _ => VarValue::Static(to_value(node)),
+    };
+    Ok(VarDef { name, pos, value, text })
+}
+
+fn text_of(node: &Node) -> DResult<Text> {
+    text(node)
+}
+
+/// Decodes a whole document.
+pub(crate) fn decode_taskfile(root: &Node) -> DResult<Taskfile> {
+    let mut file = Taskfile::default();
+    if root.value == Yaml::Null {
+        return Ok(file);
+    }
+    for (key, value) in entries(root)? {
+        match key_name(key).as_str() {
+            "version" => file.version = Some(value.clone()),
+            "vars" => file.vars = decode_vars(value)?,
+            "env" => file.env = decode_vars(value)?,
+            "dotenv" => file.dotenv = text_list(value)?,
+            "includes" => file.includes = decode_includes(value)?,
+            "silent" => file.silent = boolean(value)?,
+            "output" => file.output = Some(decode_output(value)?),
+            "method" => file.method = Some(decode_method(value)?),
+            "run" => file.run = Some(decode_run(value)?),
+            "set" => file.set = string_list(value)?,
+            "shopt" => file.shopt = string_list(value)?,
+            "tasks" => file.tasks = decode_tasks(value, &mut file.unknown_keys)?,
+            "interval" | "use_gitignore" => {}
+            other => file.unknown_keys.push((other.to_string(), key.pos)),
+        }
+    }
+    Ok(file)
+}
+
+fn decode_output(node: &Node) -> DResult<Output> {
+    if let Yaml::Map(_) = node.value {
+        let Some(group) = node.get("group") else {
+            return fail(node, "invalid output: a map form takes `group:`");
+        };
+        let optional = |key: &str| -> DResult<Option<String>> {
+            group.get(key).map(string).transpose()
+        };
+        let error_only = group.get("error_only").map(boolean).transpose()?.unwrap_or(false);
+        return Ok(Output::Group { begin: optional("begin")?, end: optional("end")?, error_only });
+    }
+    match string(node)?.as_str() {
+        "interleaved" | "" => Ok(Output::Interleaved),
+        "group" => Ok(Output::Group { begin: None, end: None, error_only: false }),
+        "prefixed" => Ok(Output::Prefixed),
+        other => fail(
+            node,
+            format!("invalid output style `{other}`: expected interleaved, group or prefixed"),
+        ),
+    }
+}
+
+fn decode_method(node: &Node) -> DResult<Text> {
+    let method = text(node)?;
+    match method.text.as_str() {
+        "checksum" | "timestamp" | "none" | "" => Ok(method),
+        other if other.contains("{{") => Ok(method),
+        other => fail(
+            node,
+            format!("invalid method `{other}`: expected checksum, timestamp or none"),
+        ),
+    }
+}
+
+fn decode_run(node: &Node) -> DResult<Text> {
+    let run = text(node)?;
+    match run.text.as_str() {
+        "always" | "once" | "when_changed" | "" => Ok(run),
+        other if other.contains("{{") => Ok(run),
+        other => fail(
+            node,
+            format!("invalid run mode `{other}`: expected always, once or when_changed"),
+        ),
+    }
+}
+
+fn decode_includes(node: &Node) -> DResult<Vec<Include>> {
+    if node.value == Yaml::Null {
+        return Ok(Vec::new());
+    }
+    let mut includes = Vec::new();
+    for (key, value) in entries(node)? {
+        let namespace = key_name(key);
+        let mut include = Include { namespace: namespace.clone(), pos: key.pos, ..Include::default() };
+        match &value.value {
+            Yaml::Map(map) => {
+                let mut taskfile = None;
+                for (field, inner) in map {
+                    match key_name(field).as_str() {
+                        "taskfile" => taskfile = Some(text(inner)?),
+                        "dir" => include.dir = Some(text(inner)?),
+                        "optional" => include.optional = boolean(inner)?,
+                        "internal" => include.internal = boolean(inner)?,
+                        "flatten" => include.flatten = boolean(inner)?,
+                        "aliases" => include.aliases = string_list(inner)?,
+                        "excludes" => include.excludes = string_list(inner)?,
+                        "vars" => include.vars = decode_vars(inner)?,
+                        _ => {}
+                    }
+                }
+                include.taskfile = match (taskfile, &include.dir) {
+                    (Some(taskfile), _) => taskfile,
+                    (None, Some(dir)) => dir.clone(),
+                    (None, None) => {
+                        return fail(
+                            value,
+                            format!("include `{namespace}` needs a `taskfile:` or a `dir:`"),
+                        );
+                    }
+                };
+            }
+            _ => {
+                include.taskfile = text(value)?;
+                include.string_form = true;
+            }
+        }
+        includes.push(include);
+    }
+    Ok(includes)
+}
+
+fn decode_tasks(node: &Node, unknown: &mut Vec<(String, Pos)>) -> DResult<Vec<TaskDef>> {
+    if node.value == Yaml::Null {
+        return Ok(Vec::new());
+    }
+    let mut tasks = Vec::new();
+    for (key, value) in entries(node)? {
+        let mut task = decode_task(value, unknown)?;
+        task.name = key_name(key);
+        task.pos = key.pos;
+        tasks.push(task);
+    }
+    Ok(tasks)
+}
+
+/// Decodes a task in any of its three forms.
+pub(crate) fn decode_task(node: &Node, unknown: &mut Vec<(String, Pos)>) -> DResult<TaskDef> {
+    let mut task = TaskDef::default();
+    let map = match &node.value {
+        Yaml::Null => return Ok(task),
+        Yaml::List(_) => {
+            task.cmds = decode_cmds(node)?;
+            return Ok(task);
+        }
+        Yaml::Map(map) => map,
+        _ => {
+            task.cmds = vec![CmdDef::Shell(ShellCmd { cmd: text(node)?, ..ShellCmd::default() })];
+            return Ok(task);
+        }
+    };
+    let mut cmd = None;
+    let mut has_cmds = false;
+    for (key, value) in map {
+        match key_name(key).as_str() {
+            "cmds" => {
+                has_cmds = true;
+                task.cmds = decode_cmds(value)?;
+            }
+            "cmd" => cmd = Some((key, decode_cmd(value)?)),
+            "deps" => task.deps = list(value)?.iter().map(decode_call).collect::<DResult<_>>()?,
+            "desc" => task.desc = Some(text(value)?),
+            "summary" => task.summary = Some(text(value)?),
+            "sources" => task.sources = decode_globs(value)?,
+            "generates" => task.generates = decode_globs(value)?,
+            "status" => task.status = text_list(value)?,
+            "preconditions" => {
+                task.preconditions =
+                    list(value)?.iter().map(decode_precondition).collect::<DResult<_>>()?
+            }
+            "requires" => task.requires = decode_requires(value)?,
+            "dir" => task.dir = Some(text(value)?),
+            "env" => task.env = decode_vars(value)?,
+            "dotenv" => task.dotenv = text_list(value)?,
+            "vars" => task.vars = decode_vars(value)?,
+            "method" => task.method = Some(decode_method(value)?),
+            "run" => task.run = Some(decode_run(value)?),
+            "internal" => task.internal = boolean(value)?,
+            "aliases" => task.aliases = text_list(value)?,
+            "platforms" => task.platforms = decode_platforms(value)?,
+            "ignore_error" => task.ignore_error = boolean(value)?,
+            "prefix" => task.prefix = Some(text(value)?),
+            "label" => task.label = Some(text(value)?),
+            "if" => task.if_cond = Some(text(value)?),
+            "prompt" => {
+                task.prompt = match &value.value {
+                    Yaml::List(_) => text_list(value)?,
+                    _ => vec![text(value)?],
+                }
+            }
+            "failfast" => task.failfast = boolean(value)?,
+            "silent" => task.silent = boolean(value)?,
+            "interactive" => task.interactive = boolean(value)?,
+            "set" => task.set = string_list(value)?,
+            "shopt" => task.shopt = string_list(value)?,
+            "scopes" => task.scopes = decode_scopes(value)?,
+            "watch" | "use_gitignore" => {}
+            other => unknown.push((other.to_string(), key.pos)),
+        }
+    }
+    if let Some((key, cmd)) = cmd {
+        if has_cmds {
+            return fail(key, "a task cannot have both `cmd` and `cmds`: keep one of them");
+        }
+        task.cmds = vec![cmd];
+    }
+    Ok(task)
+}
+
+fn decode_cmds(node: &Node) -> DResult<Vec<CmdDef>> {
+    let mut cmds = Vec::new();
+    for item in list(node)? {
+        if item.value != Yaml::Null {
+            cmds.push(decode_cmd(item)?);
+        }
+    }
+    Ok(cmds)
+}
+
+fn decode_cmd(node: &Node) -> DResult<CmdDef> {
+    let Yaml::Map(map) = &node.value else {
+        return Ok(CmdDef::Shell(ShellCmd { cmd: text(node)?, ..ShellCmd::default() }));
+    };
+    if let Some(deferred) = node.get("defer") {
+        return Ok(CmdDef::Defer(Box::new(decode_cmd(deferred)?)));
+    }
+    if node.get("task").is_some() {
+        return Ok(CmdDef::Call(decode_call(node)?));
+    }
+    let Some(cmd) = node.get("cmd") else {
+        return fail(node, "invalid command: a command map takes `cmd`, `task` or `defer`");
+    };
+    let mut shell = ShellCmd { cmd: text(cmd)?, ..ShellCmd::default() };
+    for (key, value) in map {
+        match key_name(key).as_str() {
+            "silent" => shell.silent = boolean(value)?,
+            "ignore_error" => shell.ignore_error = boolean(value)?,
+            "set" => shell.set = string_list(value)?,
+            "shopt" => shell.shopt = string_list(value)?,
+            "platforms" => shell.platforms = decode_platforms(value)?,
+            "if" => shell.if_cond = Some(text(value)?),
+            "for" => shell.for_loop = Some(decode_for(value)?),
+            _ => {}
+        }
+    }
+    Ok(CmdDef::Shell(shell))
+}
+
+fn decode_call(node: &Node) -> DResult<CallDef> {
+    let Yaml::Map(map) = &node.value else {
+        return Ok(CallDef { task: text(node)?, ..CallDef::default() });
+    };
+    let Some(task) = node.get("task") else {
+        return fail(node, "invalid call: a dependency map takes `task`");
+    };
+    let mut call = CallDef { task: text(task)?, ..CallDef::default() };
+    for (key, value) in map {
+        match key_name(key).as_str() {
+            "vars" => call.vars = decode_vars(value)?,
+            "silent" => call.silent = boolean(value)?,
+            "ignore_error" => call.ignore_error = boolean(value)?,
+            "if" => call.if_cond = Some(text(value)?),
+            "for" => call.for_loop = Some(decode_for(value)?),
+            _ => {}
+        }
+    }
+    Ok(call)
+}
+
+fn decode_for(node: &Node) -> DResult<ForDef> {
+    match &node.value {
+        Yaml::List(items) => Ok(ForDef::List(items.iter().map(to_value).collect(), None)),
+        Yaml::String(s) if s == "sources" => Ok(ForDef::Sources(None)),
+        Yaml::String(s) if s == "generates" => Ok(ForDef::Generates(None)),
+        Yaml::Map(_) => {
+            let as_name = node.get("as").map(string).transpose()?;
+            if let Some(var) = node.get("var") {
+                let split = node.get("split").map(string).transpose()?;
+                return Ok(ForDef::Var { var: string(var)?, split, as_name });
+            }
+            if let Some(matrix) = node.get("matrix") {
+                let mut rows = Vec::new();
+                for (key, values) in entries(matrix)? {
+                    rows.push((key_name(key), list(values)?.iter().map(to_value).collect()));
+                }
+                return Ok(ForDef::Matrix(rows, as_name));
+            }
+            fail(node, "invalid `for`: a map takes `var` or `matrix`")
+        }
+        _ => fail(node, "invalid `for`: expected a list, `sources`, `generates` or a map"),
+    }
+}
+
+fn decode_globs(node: &Node) -> DResult<Vec<GlobDef>> {
+    let mut globs = Vec::new();
+    for item in list(node)? {
+        match item.get("exclude") {
+            Some(pattern) => globs.push(GlobDef { pattern: text(pattern)?, exclude: true }),
+            None => globs.push(GlobDef { pattern: text(item)?, exclude: false }),
+        }
+    }
+    Ok(globs)
+}
+
+fn decode_precondition(node: &Node) -> DResult<Precondition> {
+    if let Yaml::Map(_) = node.value {
+        let Some(sh) = node.get("sh") else {
+            return fail(node, "invalid precondition: a precondition map takes `sh`");
+        };
+        let msg = node.get("msg").map(text).transpose()?;
+        return Ok(Precondition { sh: text(sh)?, msg });
+    }
+    Ok(Precondition { sh: text(node)?, msg: None })
+}
+
+fn decode_requires(node: &Node) -> DResult<Vec<Require>> {
+    let Some(vars) = node.get("vars") else {
+        return Ok(Vec::new());
+    };
+    let mut requires = Vec::new();
+    for item in list(vars)? {
+        let Yaml::Map(_) = item.value else {
+            requires.push(Require { name: string(item)?, enum_values: None, enum_ref: None });
+            continue;
+        };
+        let Some(name) = item.get("name") else {
+            return fail(item, "invalid required variable: a map takes `name`");
+        };
+        let mut require = Require { name: string(name)?, enum_values: None, enum_ref: None };
+        if let Some(values) = item.get("enum") {
+            match values.get("ref") {
+                Some(reference) => require.enum_ref = Some(text(reference)?),
+                None => require.enum_values = Some(string_list(values)?),
+            }
+        }
+        requires.push(require);
+    }
+    Ok(requires)
+}
+
+fn decode_platforms(node: &Node) -> DResult<Vec<Platform>> {
+    let mut platforms = Vec::new();
+    for item in list(node)? {
+        let name = string(item)?;
+        let platform = match name.split_once('/') {
+            Some((os, arch)) if GO_OSES.contains(&os) && GO_ARCHES.contains(&arch) => {
+                Platform { os: Some(os.to_string()), arch: Some(arch.to_string()) }
+            }
+            None if GO_OSES.contains(&name.as_str()) => Platform { os: Some(name), arch: None },
+            None if GO_ARCHES.contains(&name.as_str()) => Platform { os: None, arch: Some(name) },
+            _ => {
+                return fail(
+                    item,
+                    format!("invalid platform `{name}`: expected an OS, an architecture or OS/ARCH"),
+                );
+            }
+        };
+        platforms.push(platform);
+    }
+    Ok(platforms)
+}
+
+fn decode_scopes(node: &Node) -> DResult<Vec<ScopeDef>> {
+    let mut scopes = Vec::new();
+    for item in list(node)? {
+        let Yaml::Map(_) = item.value else {
+            scopes.push(ScopeDef::Path { path: string(item)?, mode: ScopeMode::Exec });
+            continue;
+        };
+        if let Some(network) = item.get("network") {
+            scopes.push(decode_network(network)?);
+        } else if let Some(preset) = item.get("preset") {
+            let name = string(preset)?;
+            if !["rust", "git-config", "python3", "terminal", "proc"].contains(&name.as_str()) {
+                return fail(
+                    preset,
+                    format!(
+                        "unknown scope preset `{name}`: expected rust, git-config, python3, \
+                         terminal or proc"
+                    ),
+                );
+            }
+            scopes.push(ScopeDef::Preset(name));
+        } else if let Some(path) = item.get("path") {
+            let path = string(path)?;
+            let mode = match item.get("mode") {
+                None if !path.contains('/') => {
+                    scopes.push(ScopeDef::Program(path));
+                    continue;
+                }
+                None => ScopeMode::Exec,
+                Some(mode) => match string(mode)?.as_str() {
+                    "r" | "ro" | "read" => ScopeMode::Read,
+                    "rx" | "exec" => ScopeMode::Exec,
+                    "rw" | "write" => ScopeMode::Write,
+                    other => {
+                        return fail(
+                            mode,
+                            format!("invalid scope mode `{other}`: expected r, rx or rw"),
+                        );
+                    }
+                },
+            };
+            scopes.push(ScopeDef::Path { path, mode });
+        } else {
+            return fail(item, "invalid scope: a scope map takes `path`, `network` or `preset`");
+        }
+    }
+    Ok(scopes)
+}
+
+fn decode_network(node: &Node) -> DResult<ScopeDef> {
+    let value = string(node)?;
+    if value == "all" {
+        return Ok(ScopeDef::Network);
+    }
+    let parsed = value.split_once(':').and_then(|(kind, port)| Some((kind, port.parse().ok()?)));
+    match parsed {
+        Some(("tcp-connect", port)) => Ok(ScopeDef::TcpConnect(port)),
+        Some(("tcp-bind", port)) => Ok(ScopeDef::TcpBind(port)),
+        _ => fail(
+            node,
+            format!(
+                "invalid network scope `{value}`: expected `all`, `tcp-connect:PORT` or \
+                 `tcp-bind:PORT`"
+            ),
+        ),
+    }
+}

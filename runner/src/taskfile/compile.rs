@@ -1,0 +1,548 @@
+//! Compiling one task call: resolving its variables and rendering every
+//! templated field, the way go-task compiles a task right before it runs it.
+//!
+//! A compiled task is specific to one call: its vars (call vars included),
+//! its directory, environment, commands with `for:` loops expanded, deps,
+//! globs, status and preconditions, all rendered. Deferred commands stay
+//! unrendered, because go-task renders them when they run, with `EXIT_CODE`.
+
+use std::path::{Path, PathBuf};
+
+use super::ast::{CallDef, CmdDef, ForDef, Text, VarDef};
+use super::exec::Failure;
+use super::glob;
+use super::load::{Project, TaskEntry};
+use super::template::Value;
+use super::vars::{self, Resolver, Vars};
+
+/// A request to run a task: the name as written and the vars passed to it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Call {
+    pub(crate) task: String,
+    pub(crate) vars: Vec<(String, Value)>,
+    pub(crate) silent: bool,
+}
+
+/// A compiled command of a task.
+#[derive(Clone, Debug)]
+pub(crate) enum Cmd {
+    Shell {
+        cmd: String,
+        silent: bool,
+        ignore_error: bool,
+        set: Vec<String>,
+        shopt: Vec<String>,
+        if_cond: Option<String>,
+    },
+    Call {
+        call: Call,
+        ignore_error: bool,
+        if_cond: Option<String>,
+    },
+    /// Rendered when it runs.
+    Defer(CmdDef),
+}
+
+/// A task ready to run for one call.
+#[derive(Clone, Debug)]
+pub(crate) struct Compiled {
+    pub(crate) index: usize,
+    /// `TASK`: the full name, or the name that matched a wildcard task.
+    pub(crate) name: String,
+    /// The name in messages and the command echo: `label:` or the name.
+    pub(crate) label: String,
+    pub(crate) vars: Vars,
+    pub(crate) dir: PathBuf,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) cmds: Vec<Cmd>,
+    pub(crate) deps: Vec<Call>,
+    pub(crate) sources: Vec<(String, bool)>,
+    pub(crate) generates: Vec<(String, bool)>,
+    pub(crate) status: Vec<String>,
+    pub(crate) preconditions: Vec<(String, Option<String>)>,
+    pub(crate) method: String,
+    pub(crate) run: String,
+    pub(crate) prefix: String,
+    pub(crate) prompt: Vec<String>,
+    pub(crate) if_cond: Option<String>,
+    pub(crate) silent: bool,
+    pub(crate) ignore_error: bool,
+    pub(crate) failfast: bool,
+    pub(crate) interactive: bool,
+    pub(crate) set: Vec<String>,
+    pub(crate) shopt: Vec<String>,
+    pub(crate) desc: Option<String>,
+    pub(crate) summary: Option<String>,
+}
+
+/// What every compilation of a run shares: the resolved global layers.
+pub(crate) struct Globals {
+    /// Layers 1 to 4: OS env, special vars, global env and dotenv, global
+    /// vars with CLI vars.
+    pub(crate) vars: Vars,
+    /// The global env entries in order, for command environments.
+    pub(crate) env: Vec<(String, Value)>,
+    pub(crate) user_working_dir: PathBuf,
+    /// Whether the Taskfile's env beats the OS env (`TASK_X_ENV_PRECEDENCE=1`).
+    pub(crate) taskfile_env_wins: bool,
+}
+
+/// Settings that special vars expose.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CliVars {
+    pub(crate) cli_vars: Vec<(String, String)>,
+    pub(crate) cli_args: Vec<String>,
+    pub(crate) force: bool,
+    pub(crate) silent: bool,
+    pub(crate) verbose: bool,
+    pub(crate) assume_yes: bool,
+}
+
+/// Resolves layers 1 to 4 once per process.
+pub(crate) fn globals(
+    project: &Project,
+    resolver: &Resolver,
+    cli: &CliVars,
+) -> Result<Globals, Failure> {
+    let mut vars: Vars = std::env::vars().map(|(k, v)| (k, Value::String(v))).collect();
+    let user_working_dir = std::env::current_dir().unwrap_or_else(|_| project.root_dir.clone());
+    insert_path(&mut vars, "ROOT_DIR", &project.root_dir);
+    insert_path(&mut vars, "ROOT_TASKFILE", project.root_taskfile());
+    insert_path(&mut vars, "USER_WORKING_DIR", &user_working_dir);
+    let exe = std::env::current_exe().unwrap_or_default();
+    insert_path(&mut vars, "TASK_EXE", &exe);
+    vars.insert("TASK_VERSION".into(), Value::String("3.54.0".into()));
+    vars.insert("PATH_LIST_SEPARATOR".into(), Value::String(":".into()));
+    vars.insert("FILE_PATH_SEPARATOR".into(), Value::String("/".into()));
+    let quoted: Vec<String> = cli.cli_args.iter().map(|a| shell_quote(a)).collect();
+    vars.insert("CLI_ARGS".into(), Value::String(quoted.join(" ")));
+    vars.insert(
+        "CLI_ARGS_LIST".into(),
+        Value::List(cli.cli_args.iter().cloned().map(Value::String).collect()),
+    );
+    vars.insert("CLI_FORCE".into(), Value::Bool(cli.force));
+    vars.insert("CLI_SILENT".into(), Value::Bool(cli.silent));
+    vars.insert("CLI_VERBOSE".into(), Value::Bool(cli.verbose));
+    vars.insert("CLI_OFFLINE".into(), Value::Bool(false));
+    vars.insert("CLI_ASSUME_YES".into(), Value::Bool(cli.assume_yes));
+
+    let root = project.root_dir.clone();
+    let mut env = Vec::new();
+    for (def, file) in &project.env {
+        let value = resolver.eval(project, *file, def, &vars, &root)?;
+        vars.insert(def.name.clone(), value.clone());
+        env.push((def.name.clone(), value));
+    }
+    for file in &project.dotenv {
+        let name = resolver.render(project, 0, file, &vars)?;
+        let path = root.join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for (key, value) in super::dotenv::parse(&text) {
+            if env.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            vars.insert(key.clone(), Value::String(value.clone()));
+            env.push((key, Value::String(value)));
+        }
+    }
+
+    let mut defs: Vec<(VarDef, usize)> = project.vars.clone();
+    for (name, value) in &cli.cli_vars {
+        let def = cli_def(name, value);
+        match defs.iter_mut().find(|(d, _)| d.name == *name) {
+            Some(slot) => slot.0 = def,
+            None => defs.push((def, 0)),
+        }
+    }
+    resolver.eval_all(project, defs.iter().map(|(d, f)| (d, *f)), &mut vars, &root)?;
+
+    let taskfile_env_wins = std::env::var("TASK_X_ENV_PRECEDENCE").is_ok_and(|v| v == "1");
+    Ok(Globals { vars, env, user_working_dir, taskfile_env_wins })
+}
+
+fn cli_def(name: &str, value: &str) -> VarDef {
+    VarDef {
+        name: name.to_string(),
+        pos: Default::default(),
+        value: super::ast::VarValue::Static(Value::String(value.to_string())),
+        text: None,
+    }
+}
+
+fn insert_path(vars: &mut Vars, key: &str, path: &Path) {
+    vars.insert(key.to_string(), Value::String(path.to_string_lossy().into_owned()));
+}
+
+/// Quotes a word the way bash's `printf %q` would need it, which is how
+/// go-task joins `CLI_ARGS`.
+pub(crate) fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// Finds the task a call names, seen from a task in `namespace`. Returns the
+/// task's index and the `MATCH` captures of a wildcard name.
+pub(crate) fn resolve(
+    project: &Project,
+    name: &str,
+    namespace: &str,
+) -> Option<(usize, Vec<String>)> {
+    let (name, rooted) = match name.strip_prefix(':') {
+        Some(rest) => (rest, true),
+        None => (name, false),
+    };
+    let mut candidates = Vec::new();
+    if !rooted && !namespace.is_empty() {
+        candidates.push(format!("{namespace}:{name}"));
+    }
+    candidates.push(name.to_string());
+    for candidate in &candidates {
+        let exact = project
+            .tasks
+            .iter()
+            .position(|t| t.name == *candidate)
+            .or_else(|| project.tasks.iter().position(|t| t.aliases.iter().any(|a| a == candidate)));
+        if let Some(index) = exact {
+            return Some((index, Vec::new()));
+        }
+    }
+    for candidate in &candidates {
+        for (index, task) in project.tasks.iter().enumerate() {
+            if !task.name.contains('*') {
+                continue;
+            }
+            if let Some(captures) = wildcard_match(&task.name, candidate) {
+                return Some((index, captures));
+            }
+        }
+    }
+    None
+}
+
+/// Matches `name` against a task name where each `*` captures any text.
+fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = name.strip_prefix(parts[0])?;
+    let mut captures = Vec::new();
+    for (i, part) in parts.iter().enumerate().skip(1) {
+        let last = i == parts.len() - 1;
+        let at = if last {
+            if !rest.ends_with(part) {
+                return None;
+            }
+            rest.len() - part.len()
+        } else {
+            rest.find(part)?
+        };
+        captures.push(rest[..at].to_string());
+        rest = &rest[at + part.len()..];
+    }
+    Some(captures)
+}
+
+/// Compiles task `index` for `call`.
+pub(crate) fn compile(
+    project: &Project,
+    resolver: &Resolver,
+    globals: &Globals,
+    index: usize,
+    call: &Call,
+    captures: &[String],
+) -> Result<Compiled, Failure> {
+    let entry = &project.tasks[index];
+    let def = &entry.def;
+    let file = entry.file;
+    let task_name = if entry.name.contains('*') { call.task.trim_start_matches(':').to_string() } else { entry.name.clone() };
+
+    let mut vars = globals.vars.clone();
+    vars.insert("TASK".into(), Value::String(task_name.clone()));
+    vars.insert("ALIAS".into(), Value::String(call.task.trim_start_matches(':').to_string()));
+    let taskfile = &project.files[file].path;
+    insert_path(&mut vars, "TASKFILE", taskfile);
+    insert_path(&mut vars, "TASKFILE_DIR", taskfile.parent().unwrap_or(Path::new("/")));
+    vars.insert(
+        "MATCH".into(),
+        Value::List(captures.iter().cloned().map(Value::String).collect()),
+    );
+    let tentative_dir = match &def.dir {
+        Some(dir) if !dir.text.contains("{{") => join_dir(&entry.base_dir, &dir.text),
+        _ => entry.base_dir.clone(),
+    };
+    insert_path(&mut vars, "TASK_DIR", &tentative_dir);
+
+    resolver.eval_all(project, entry.include_vars.iter().map(|d| (d, file)), &mut vars, &entry.base_dir)?;
+    if entry.map_include {
+        let defs = project.vars.iter().map(|(d, f)| (d, *f));
+        resolver.eval_all(project, defs, &mut vars, &entry.base_dir)?;
+    }
+    for (name, value) in &call.vars {
+        vars.insert(name.clone(), value.clone());
+    }
+    resolver.eval_all(project, def.vars.iter().map(|d| (d, file)), &mut vars, &tentative_dir)?;
+
+    let render = |text: &Text, vars: &Vars| resolver.render(project, file, text, vars);
+    let dir = match &def.dir {
+        Some(dir) => join_dir(&entry.base_dir, &render(dir, &vars)?),
+        None => entry.base_dir.clone(),
+    };
+    insert_path(&mut vars, "TASK_DIR", &dir);
+
+    let mut env = globals.env.clone();
+    let mut task_env = Vec::new();
+    for def_env in &def.env {
+        let value = resolver.eval(project, file, def_env, &vars, &dir)?;
+        task_env.push((def_env.name.clone(), value));
+    }
+    for dotenv in &def.dotenv {
+        let path = dir.join(render(dotenv, &vars)?);
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        for (key, value) in super::dotenv::parse(&text) {
+            if !task_env.iter().any(|(k, _)| *k == key) {
+                env.push((key, Value::String(value)));
+            }
+        }
+    }
+    env.extend(task_env);
+    let env = vars::command_env(env, globals.taskfile_env_wins);
+
+    let label = match &def.label {
+        Some(label) => render(label, &vars)?,
+        None => task_name.clone(),
+    };
+    let globs = |list: &[super::ast::GlobDef]| -> Result<Vec<(String, bool)>, Failure> {
+        list.iter().map(|g| Ok((render(&g.pattern, &vars)?, g.exclude))).collect()
+    };
+    let sources = globs(&def.sources)?;
+    let generates = globs(&def.generates)?;
+
+    let mut compiled = Compiled {
+        index,
+        name: task_name.clone(),
+        label,
+        vars: Vars::new(),
+        dir: dir.clone(),
+        env,
+        cmds: Vec::new(),
+        deps: Vec::new(),
+        sources,
+        generates,
+        status: def.status.iter().map(|s| render(s, &vars)).collect::<Result<_, _>>()?,
+        preconditions: def
+            .preconditions
+            .iter()
+            .map(|p| Ok((render(&p.sh, &vars)?, p.msg.as_ref().map(|m| render(m, &vars)).transpose()?)))
+            .collect::<Result<_, Failure>>()?,
+        method: match &def.method {
+            Some(method) => render(method, &vars)?,
+            None => entry.file_method.clone().unwrap_or_else(|| "checksum".into()),
+        },
+        run: match &def.run {
+            Some(run) => render(run, &vars)?,
+            None => entry.file_run.clone().unwrap_or_else(|| "always".into()),
+        },
+        prefix: match &def.prefix {
+            Some(prefix) => render(prefix, &vars)?,
+            None => task_name,
+        },
+        prompt: def.prompt.iter().map(|p| render(p, &vars)).collect::<Result<_, _>>()?,
+        if_cond: def.if_cond.as_ref().map(|c| render(c, &vars)).transpose()?,
+        silent: def.silent || entry.file_silent,
+        ignore_error: def.ignore_error,
+        failfast: def.failfast,
+        interactive: def.interactive,
+        set: project.set.iter().chain(&def.set).cloned().collect(),
+        shopt: project.shopt.iter().chain(&def.shopt).cloned().collect(),
+        desc: def.desc.as_ref().map(|d| render(d, &vars)).transpose()?,
+        summary: def.summary.as_ref().map(|s| render(s, &vars)).transpose()?,
+    };
+
+    for dep in &def.deps {
+        for (item_vars, _) in loop_items(project, resolver, &compiled, dep.for_loop.as_ref(), &vars)? {
+            compiled.deps.push(compile_call(project, resolver, file, dep, &item_vars)?);
+        }
+    }
+    for cmd in &def.cmds {
+        compile_cmd(project, resolver, file, entry, cmd, &vars, &mut compiled)?;
+    }
+    compiled.vars = vars;
+    Ok(compiled)
+}
+
+fn join_dir(base: &Path, dir: &str) -> PathBuf {
+    let dir = match (dir.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(dir),
+    };
+    super::load::normalize(&base.join(dir))
+}
+
+fn compile_call(
+    project: &Project,
+    resolver: &Resolver,
+    file: usize,
+    call: &CallDef,
+    vars: &Vars,
+) -> Result<Call, Failure> {
+    let task = resolver.render(project, file, &call.task, vars)?;
+    let mut call_vars = Vec::new();
+    for def in &call.vars {
+        call_vars.push((def.name.clone(), resolver.eval(project, file, def, vars, &project.root_dir)?));
+    }
+    Ok(Call { task, vars: call_vars, silent: call.silent })
+}
+
+fn compile_cmd(
+    project: &Project,
+    resolver: &Resolver,
+    file: usize,
+    entry: &TaskEntry,
+    cmd: &CmdDef,
+    vars: &Vars,
+    compiled: &mut Compiled,
+) -> Result<(), Failure> {
+    let _ = entry;
+    match cmd {
+        CmdDef::Defer(_) => compiled.cmds.push(Cmd::Defer(cmd.clone())),
+        CmdDef::Shell(shell) => {
+            if !platform_matches(&shell.platforms) {
+                return Ok(());
+            }
+            for (item_vars, _) in loop_items(project, resolver, compiled, shell.for_loop.as_ref(), vars)? {
+                let render = |text: &Text| resolver.render(project, file, text, &item_vars);
+                compiled.cmds.push(Cmd::Shell {
+                    cmd: render(&shell.cmd)?,
+                    silent: shell.silent,
+                    ignore_error: shell.ignore_error,
+                    set: shell.set.clone(),
+                    shopt: shell.shopt.clone(),
+                    if_cond: shell.if_cond.as_ref().map(render).transpose()?,
+                });
+            }
+        }
+        CmdDef::Call(call) => {
+            for (item_vars, _) in loop_items(project, resolver, compiled, call.for_loop.as_ref(), vars)? {
+                let if_cond = call
+                    .if_cond
+                    .as_ref()
+                    .map(|c| resolver.render(project, file, c, &item_vars))
+                    .transpose()?;
+                compiled.cmds.push(Cmd::Call {
+                    call: compile_call(project, resolver, file, call, &item_vars)?,
+                    ignore_error: call.ignore_error,
+                    if_cond,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Expands a `for:` loop into one var set per iteration; no loop gives one.
+fn loop_items(
+    project: &Project,
+    resolver: &Resolver,
+    compiled: &Compiled,
+    for_loop: Option<&ForDef>,
+    vars: &Vars,
+) -> Result<Vec<(Vars, ())>, Failure> {
+    let _ = (project, resolver);
+    let Some(for_loop) = for_loop else {
+        return Ok(vec![(vars.clone(), ())]);
+    };
+    let with = |name: &Option<String>, items: Vec<(Option<String>, Value)>| {
+        let name = name.clone().unwrap_or_else(|| "ITEM".into());
+        items
+            .into_iter()
+            .map(|(key, item)| {
+                let mut item_vars = vars.clone();
+                item_vars.insert(name.clone(), item);
+                if let Some(key) = key {
+                    item_vars.insert("KEY".into(), Value::String(key));
+                }
+                (item_vars, ())
+            })
+            .collect::<Vec<_>>()
+    };
+    let files = |globs: &[(String, bool)]| -> Vec<(Option<String>, Value)> {
+        glob::expand(&compiled.dir, globs)
+            .into_iter()
+            .map(|path| {
+                let relative = path.strip_prefix(&compiled.dir).unwrap_or(&path);
+                (None, Value::String(relative.to_string_lossy().into_owned()))
+            })
+            .collect()
+    };
+    Ok(match for_loop {
+        ForDef::List(items, name) => with(name, items.iter().cloned().map(|v| (None, v)).collect()),
+        ForDef::Sources(name) => with(name, files(&compiled.sources)),
+        ForDef::Generates(name) => with(name, files(&compiled.generates)),
+        ForDef::Var { var, split, as_name } => {
+            let items: Vec<(Option<String>, Value)> = match vars.get(var) {
+                Some(Value::List(items)) => items.iter().cloned().map(|v| (None, v)).collect(),
+                Some(Value::Map(map)) => {
+                    map.iter().map(|(k, v)| (Some(k.clone()), v.clone())).collect()
+                }
+                Some(value) => {
+                    let text = value.to_go_string();
+                    let words: Vec<String> = match split {
+                        Some(sep) => text.split(sep.as_str()).map(str::to_string).collect(),
+                        None => text.split_whitespace().map(str::to_string).collect(),
+                    };
+                    words.into_iter().map(|w| (None, Value::String(w))).collect()
+                }
+                None => Vec::new(),
+            };
+            with(as_name, items)
+        }
+        ForDef::Matrix(rows, name) => {
+            let mut combos: Vec<std::collections::BTreeMap<String, Value>> = vec![Default::default()];
+            for (key, values) in rows {
+                let mut next = Vec::new();
+                for combo in &combos {
+                    for value in values {
+                        let mut combo = combo.clone();
+                        combo.insert(key.clone(), value.clone());
+                        next.push(combo);
+                    }
+                }
+                combos = next;
+            }
+            with(name, combos.into_iter().map(|c| (None, Value::Map(c))).collect())
+        }
+    })
+}
+
+/// Whether the running platform is in `platforms`; an empty list matches.
+pub(crate) fn platform_matches(platforms: &[super::ast::Platform]) -> bool {
+    if platforms.is_empty() {
+        return true;
+    }
+    let os = go_os();
+    let arch = go_arch();
+    platforms.iter().any(|p| {
+        p.os.as_deref().is_none_or(|o| o == os) && p.arch.as_deref().is_none_or(|a| a == arch)
+    })
+}
+
+/// Returns the running OS under Go's name for it.
+pub(crate) fn go_os() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    }
+}
+
+/// Returns the running architecture under Go's name for it.
+pub(crate) fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}
