@@ -833,3 +833,21 @@ fn decode_network(node: &Node) -> DResult<ScopeDef> {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::taskfile::yaml;
+
+    fn task(text: &str) -> TaskDef {
+        decode_task(&yaml::parse(text).unwrap(), &mut Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn call_with_vars_decodes() {
+        let task = task("cmds:\n  - task: step\n    vars:\n      N: '2'\n");
+        let CmdDef::Call(call) = &task.cmds[0] else { panic!("not a call: {:?}", task.cmds) };
+        assert_eq!(call.task.text, "step");
+        assert_eq!(call.vars.len(), 1, "{call:?}");
+    }
+}

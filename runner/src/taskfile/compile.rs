@@ -405,7 +405,7 @@ fn compile_cmd(
 ) -> Result<(), Failure> {
     let _ = entry;
     match cmd {
-        CmdDef::Defer(_) => compiled.cmds.push(Cmd::Defer(cmd.clone())),
+        CmdDef::Defer(inner) => compiled.cmds.push(Cmd::Defer((**inner).clone())),
         CmdDef::Shell(shell) => {
             if !platform_matches(&shell.platforms) {
                 return Ok(());

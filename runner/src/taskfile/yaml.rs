@@ -190,9 +190,11 @@ pub(crate) struct SyntaxError {
     pub(crate) message: String,
 }
 
-/// Parses one YAML document into a node tree.
+/// Parses one YAML document into a node tree, with YAML 1.2 booleans as
+/// go-yaml v3 reads them: `y`, `N`, `yes` and `off` stay strings.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
-    serde_saphyr::from_str::<Node>(text).map_err(|error| {
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|error| {
         let pos = error
             .location()
             .map(|l| Pos {
@@ -221,6 +223,15 @@ mod tests {
         let Yaml::List(items) = &entries[1].1.value else { panic!("not a list") };
         assert_eq!(items[0].pos, Pos { line: 3, column: 5 });
         assert_eq!(items[1].get("k").unwrap().value, Yaml::Bool(true));
+    }
+
+    #[test]
+    fn parse_keeps_yaml_1_1_booleans_as_strings() {
+        let node = parse("N: y\nB: true\n").unwrap();
+        let Yaml::Map(entries) = &node.value else { panic!("not a map") };
+        assert_eq!(entries[0].0.value, Yaml::String("N".into()));
+        assert_eq!(entries[0].1.value, Yaml::String("y".into()));
+        assert_eq!(entries[1].1.value, Yaml::Bool(true));
     }
 
     #[test]
