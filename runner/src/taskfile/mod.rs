@@ -1,1 +1,3 @@
 //! The go-task `Taskfile.yml` importer, behind the `taskfile` feature.
+
+pub(crate) mod template;
