@@ -289,7 +289,8 @@ impl JsonDecoder<'_> {
             self.position += 1;
             match byte {
                 b'"' => {
-                    return String::from_utf8(out).map_err(|_| "invalid UTF-8 in string".to_owned());
+                    return String::from_utf8(out)
+                        .map_err(|_| "invalid UTF-8 in string".to_owned());
                 }
                 b'\\' => {
                     let escape =
