@@ -1,0 +1,457 @@
+//! Date functions: `now`, `date`, `dateInZone`, `unixEpoch` and `htmlDate`,
+//! with Go's reference-time layouts (`"2006-01-02T15:04:05Z07:00"`).
+//!
+//! The value type has no time variant, so `now` returns the time as text in
+//! the form Go's `time.Time` prints (`2026-12-04 11:05:00.123456789 +0000
+//! UTC`), and the date functions read that text back. Like sprig, they also
+//! take an integer as Unix seconds, and fall back to the current time for
+//! any other value. The local zone comes from the C library (`TZ` or
+//! `/etc/localtime`), as Go's does.
+//!
+//! NOTE: `dateInZone` knows only `UTC` and `Local`; any other zone name
+//! renders in UTC, which is what Go does for an unknown zone.
+
+use std::ffi::CStr;
+use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::string_arg;
+use crate::taskfile::template::value::Value;
+
+/// A moment with the zone it is shown in.
+#[derive(Clone, Debug, PartialEq)]
+struct Moment {
+    seconds: i64,
+    nanos: u32,
+    /// Seconds east of UTC.
+    offset: i32,
+    zone: String,
+}
+
+/// Returns the offset and abbreviation of the local zone at a Unix time.
+fn local_zone(seconds: i64) -> (i32, String) {
+    let time = seconds as libc::time_t;
+    // SAFETY: `tm` is plain old data, for which all-zero bytes are valid.
+    let mut broken_down: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: localtime_r reads `time` and writes only into `broken_down`,
+    // both of which live for the whole call.
+    let result = unsafe { libc::localtime_r(&time, &mut broken_down) };
+    if result.is_null() {
+        return (0, "UTC".to_owned());
+    }
+
+    let zone = if broken_down.tm_zone.is_null() {
+        String::new()
+    } else {
+        // SAFETY: glibc and musl point tm_zone at a NUL-terminated name in
+        // static storage that outlives this call.
+        unsafe { CStr::from_ptr(broken_down.tm_zone) }.to_string_lossy().into_owned()
+    };
+    (broken_down.tm_gmtoff as i32, zone)
+}
+
+fn local_moment(seconds: i64, nanos: u32) -> Moment {
+    let (offset, zone) = local_zone(seconds);
+    Moment { seconds, nanos, offset, zone }
+}
+
+fn current_moment() -> Moment {
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    local_moment(elapsed.as_secs() as i64, elapsed.subsec_nanos())
+}
+
+/// Reads a date argument: Unix seconds, the text that `now` returns, or
+/// the current time for anything else.
+fn moment_of(value: &Value) -> Moment {
+    match value {
+        Value::Int(seconds) => local_moment(*seconds, 0),
+        Value::String(text) => parse_go_time(text).unwrap_or_else(current_moment),
+        _ => current_moment(),
+    }
+}
+
+/// Parses `2006-01-02 15:04:05.999999999 -0700 MST`, the output of Go's `Time.String`.
+fn parse_go_time(text: &str) -> Option<Moment> {
+    let mut words = text.split(' ');
+    let date = words.next()?;
+    let clock = words.next()?;
+    let offset_text = words.next()?;
+    let zone = words.next().unwrap_or("").to_owned();
+
+    let mut date_parts = date.splitn(3, '-');
+    let year: i64 = date_parts.next()?.parse().ok()?;
+    let month: u32 = date_parts.next()?.parse().ok()?;
+    let day: u32 = date_parts.next()?.parse().ok()?;
+
+    let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let mut clock_parts = clock.splitn(3, ':');
+    let hour: i64 = clock_parts.next()?.parse().ok()?;
+    let minute: i64 = clock_parts.next()?.parse().ok()?;
+    let second: i64 = clock_parts.next()?.parse().ok()?;
+    let nanos: u32 =
+        if fraction.is_empty() { 0 } else { format!("{fraction:0<9}").get(..9)?.parse().ok()? };
+
+    if offset_text.len() != 5 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let sign = match &offset_text[..1] {
+        "+" => 1,
+        "-" => -1,
+        _ => return None,
+    };
+    let offset_hours: i32 = offset_text[1..3].parse().ok()?;
+    let offset_minutes: i32 = offset_text[3..5].parse().ok()?;
+    let offset = sign * (offset_hours * 3600 + offset_minutes * 60);
+
+    let days = days_from_civil(year, month, day);
+    let local_seconds = days * 86400 + hour * 3600 + minute * 60 + second;
+    Some(Moment { seconds: local_seconds - i64::from(offset), nanos, offset, zone })
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146097 + day_of_era - 719468
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719468;
+    let era = days.div_euclid(146097);
+    let day_of_era = days - era * 146097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The calendar fields of a moment in its zone.
+struct Fields {
+    year: i64,
+    month: u32,
+    day: u32,
+    year_day: u32,
+    weekday: usize,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+fn fields(moment: &Moment) -> Fields {
+    let local = moment.seconds + i64::from(moment.offset);
+    let days = local.div_euclid(86400);
+    let second_of_day = local.rem_euclid(86400) as u32;
+    let (year, month, day) = civil_from_days(days);
+    let year_day = (days - days_from_civil(year, 1, 1) + 1) as u32;
+    Fields {
+        year,
+        month,
+        day,
+        year_day,
+        weekday: (days + 4).rem_euclid(7) as usize,
+        hour: second_of_day / 3600,
+        minute: second_of_day / 60 % 60,
+        second: second_of_day % 60,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] =
+    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/// Formats a moment with a Go layout, the way `time.Time.Format` does.
+fn format_layout(moment: &Moment, layout: &str) -> String {
+    let parts = fields(moment);
+    let mut out = String::new();
+    let bytes = layout.as_bytes();
+    let mut position = 0;
+
+    let starts_lower = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_lowercase);
+    while position < layout.len() {
+        let rest = &layout[position..];
+        let hour12 = if parts.hour % 12 == 0 { 12 } else { parts.hour % 12 };
+        let consumed = if rest.starts_with("January") {
+            out.push_str(MONTHS[parts.month as usize - 1]);
+            7
+        } else if rest.starts_with("Jan") && !starts_lower(position + 3) {
+            out.push_str(&MONTHS[parts.month as usize - 1][..3]);
+            3
+        } else if rest.starts_with("Monday") {
+            out.push_str(WEEKDAYS[parts.weekday]);
+            6
+        } else if rest.starts_with("Mon") && !starts_lower(position + 3) {
+            out.push_str(&WEEKDAYS[parts.weekday][..3]);
+            3
+        } else if rest.starts_with("MST") {
+            out.push_str(&zone_name(moment));
+            3
+        } else if rest.starts_with("2006") {
+            let _ = write!(out, "{:04}", parts.year);
+            4
+        } else if rest.starts_with("_2006") {
+            let _ = write!(out, "_{:04}", parts.year);
+            5
+        } else if rest.starts_with("__2") {
+            let _ = write!(out, "{:>3}", parts.year_day);
+            3
+        } else if rest.starts_with("_2") {
+            let _ = write!(out, "{:>2}", parts.day);
+            2
+        } else if rest.starts_with("002") {
+            let _ = write!(out, "{:03}", parts.year_day);
+            3
+        } else if let Some(value) = zero_padded(rest, &parts, hour12) {
+            out.push_str(&value);
+            2
+        } else if rest.starts_with("15") {
+            let _ = write!(out, "{:02}", parts.hour);
+            2
+        } else if rest.starts_with("PM") {
+            out.push_str(if parts.hour >= 12 { "PM" } else { "AM" });
+            2
+        } else if rest.starts_with("pm") {
+            out.push_str(if parts.hour >= 12 { "pm" } else { "am" });
+            2
+        } else if let Some(consumed) = format_zone_offset(rest, moment.offset, &mut out) {
+            consumed
+        } else if let Some(consumed) = format_fraction(rest, moment.nanos, &mut out) {
+            consumed
+        } else {
+            let character = rest.chars().next().unwrap_or(' ');
+            match character {
+                '1' => {
+                    let _ = write!(out, "{}", parts.month);
+                }
+                '2' => {
+                    let _ = write!(out, "{}", parts.day);
+                }
+                '3' => {
+                    let _ = write!(out, "{hour12}");
+                }
+                '4' => {
+                    let _ = write!(out, "{}", parts.minute);
+                }
+                '5' => {
+                    let _ = write!(out, "{}", parts.second);
+                }
+                other => out.push(other),
+            }
+            character.len_utf8()
+        };
+        position += consumed;
+    }
+    out
+}
+
+/// The two-digit layout elements `01` to `06`.
+fn zero_padded(rest: &str, parts: &Fields, hour12: u32) -> Option<String> {
+    let value = match rest.as_bytes().get(..2)? {
+        b"01" => i64::from(parts.month),
+        b"02" => i64::from(parts.day),
+        b"03" => i64::from(hour12),
+        b"04" => i64::from(parts.minute),
+        b"05" => i64::from(parts.second),
+        b"06" => parts.year.rem_euclid(100),
+        _ => return None,
+    };
+    Some(format!("{value:02}"))
+}
+
+fn zone_name(moment: &Moment) -> String {
+    if !moment.zone.is_empty() {
+        return moment.zone.clone();
+    }
+    let mut out = String::new();
+    push_offset(&mut out, moment.offset, false, false);
+    out
+}
+
+fn push_offset(out: &mut String, offset: i32, colons: bool, with_seconds: bool) {
+    let magnitude = offset.unsigned_abs();
+    out.push(if offset < 0 { '-' } else { '+' });
+    let separator = if colons { ":" } else { "" };
+    let _ = write!(out, "{:02}{separator}{:02}", magnitude / 3600, magnitude / 60 % 60);
+    if with_seconds {
+        let _ = write!(out, "{separator}{:02}", magnitude % 60);
+    }
+}
+
+/// The zone offset elements `-0700`, `-07:00`, `-07`, their seconds forms,
+/// and the `Z` forms that print `Z` for UTC.
+fn format_zone_offset(rest: &str, offset: i32, out: &mut String) -> Option<usize> {
+    let (utc_letter, body) = match rest.as_bytes().first()? {
+        b'Z' => (true, &rest[1..]),
+        b'-' => (false, &rest[1..]),
+        _ => return None,
+    };
+
+    let forms: [(&str, bool, bool); 5] = [
+        ("070000", false, true),
+        ("07:00:00", true, true),
+        ("0700", false, false),
+        ("07:00", true, false),
+        ("07", false, false),
+    ];
+    for (form, colons, with_seconds) in forms {
+        if !body.starts_with(form) {
+            continue;
+        }
+        if utc_letter && offset == 0 {
+            out.push('Z');
+        } else if form == "07" {
+            let magnitude = offset.unsigned_abs();
+            out.push(if offset < 0 { '-' } else { '+' });
+            let _ = write!(out, "{:02}", magnitude / 3600);
+        } else {
+            push_offset(out, offset, colons, with_seconds);
+        }
+        return Some(1 + form.len());
+    }
+    None
+}
+
+/// Fractional seconds: `.000` (fixed width) or `.999` (trailing zeros
+/// dropped), also with a comma, when no digit follows the run.
+fn format_fraction(rest: &str, nanos: u32, out: &mut String) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    let separator = *bytes.first()?;
+    let digit = *bytes.get(1)?;
+    if !matches!(separator, b'.' | b',') || !matches!(digit, b'0' | b'9') {
+        return None;
+    }
+
+    let width = bytes[1..].iter().take_while(|byte| **byte == digit).count();
+    if bytes.get(1 + width).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+
+    let shown = width.min(9);
+    let digits = format!("{nanos:09}");
+    let mut fraction = digits[..shown].to_owned();
+    if digit == b'9' {
+        while fraction.ends_with('0') {
+            fraction.pop();
+        }
+        if fraction.is_empty() {
+            return Some(1 + width);
+        }
+    }
+    out.push(separator as char);
+    out.push_str(&fraction);
+    Some(1 + width)
+}
+
+/// `now`: the current local time, as text that the date functions read back.
+pub(super) fn now(_: &[Value]) -> Result<Value, String> {
+    let moment = current_moment();
+    Ok(Value::String(format_layout(&moment, "2006-01-02 15:04:05.999999999 -0700 MST")))
+}
+
+/// `date layout time`.
+pub(super) fn date(args: &[Value]) -> Result<Value, String> {
+    let layout = string_arg(args, 0)?;
+    Ok(Value::String(format_layout(&moment_of(&args[1]), layout)))
+}
+
+/// `dateInZone layout time zone`.
+pub(super) fn date_in_zone(args: &[Value]) -> Result<Value, String> {
+    let layout = string_arg(args, 0)?;
+    let zone = string_arg(args, 2)?;
+    let mut moment = moment_of(&args[1]);
+    if zone == "Local" {
+        moment = local_moment(moment.seconds, moment.nanos);
+    } else {
+        moment.offset = 0;
+        moment.zone = "UTC".to_owned();
+    }
+    Ok(Value::String(format_layout(&moment, layout)))
+}
+
+/// `unixEpoch time`: the Unix seconds as text.
+pub(super) fn unix_epoch(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::String(moment_of(&args[0]).seconds.to_string()))
+}
+
+/// `htmlDate time`: the date as `2006-01-02`.
+pub(super) fn html_date(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::String(format_layout(&moment_of(&args[0]), "2006-01-02")))
+}
+
+/// Formats Unix seconds in UTC with a Go layout.
+#[cfg(test)]
+fn format_utc(seconds: i64, nanos: u32, layout: &str) -> String {
+    format_layout(&Moment { seconds, nanos, offset: 0, zone: "UTC".to_owned() }, layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_elements_match_go() {
+        let cases = [
+            (
+                86400,
+                "2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000 MST",
+                "1970-01-02T00:00:00Z Fri Jan  2 12AM .000 UTC",
+            ),
+            (0, "20060102", "19700101"),
+            (1700000000, "Jan 2, 2006 at 3:04pm (MST)", "Nov 14, 2023 at 10:13pm (UTC)"),
+            (
+                1700000000,
+                "Monday January 02 15:04:05.000000 -0700 Z0700 -07:00 pm",
+                "Tuesday November 14 22:13:20.000000 +0000 Z +00:00 pm",
+            ),
+            (
+                1700000000,
+                "06 1 01 2 02 _2 __2 002 15 3 03 4 04 5 05 .0 .00 .999 ,000",
+                "23 11 11 14 14 14 318 318 22 10 10 13 13 20 20 .0 .00  ,000",
+            ),
+            (951782400, "2006-01-02 Monday", "2000-02-29 Tuesday"),
+            (-86400, "2006-01-02", "1969-12-31"),
+        ];
+        for (seconds, layout, expected) in cases {
+            assert_eq!(format_utc(seconds, 0, layout), expected, "{layout}");
+        }
+    }
+
+    #[test]
+    fn fraction_elements_trim_or_pad() {
+        assert_eq!(
+            format_utc(0, 120_000_000, "05.999|05.000|05,9|05.000000000"),
+            "00.12|00.120|00,1|00.120000000"
+        );
+    }
+
+    #[test]
+    fn now_text_reads_back() {
+        let moment =
+            Moment { seconds: 1700000000, nanos: 5, offset: -3600 * 5, zone: "EST".to_owned() };
+        let text = format_layout(&moment, "2006-01-02 15:04:05.999999999 -0700 MST");
+        assert_eq!(text, "2023-11-14 17:13:20.000000005 -0500 EST");
+        assert_eq!(parse_go_time(&text), Some(moment));
+    }
+}
