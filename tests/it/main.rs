@@ -3,3 +3,4 @@
 mod cli;
 mod library;
 mod support;
+mod taskfile;

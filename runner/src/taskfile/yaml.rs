@@ -206,8 +206,17 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     })
 }
 
+/// Returns the first line of a parser message without the `error: line N
+/// column M:` prefix, since the report shows the position itself.
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or("").trim().to_string()
+    let line = text.lines().next().unwrap_or("").trim();
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    if line.starts_with("line ") {
+        if let Some((_, rest)) = line.split_once(": ") {
+            return rest.to_string();
+        }
+    }
+    line.to_string()
 }
 
 #[cfg(test)]
