@@ -337,3 +337,55 @@ fn compat_transcripts_keep_matching() {
         assert!(report.contains(&summary), "{case}: {report}");
     }
 }
+
+#[test]
+fn load_str_imports_tasks_beside_rust_tasks() {
+    let project = Project::new();
+    let taskfile = "version: '3'
+vars:
+  OUT: result.txt
+tasks:
+  gen:
+    desc: Generate
+    sources: [in.txt]
+    generates: ['{{.OUT}}']
+    cmds:
+      - cp in.txt {{.OUT}}
+  build:
+    deps: [gen]
+    cmds:
+      - task: gen
+      - echo built >> marks
+";
+    project.file("in.txt", "data");
+    let tasks = runner::taskfile::load_str(taskfile, "Taskfile.yml", project.path()).unwrap();
+    let names: Vec<&str> = tasks.iter().map(runner::Task::name).collect();
+    assert_eq!(names, ["gen", "build"]);
+    assert_eq!(tasks[0].get_doc(), Some("Generate"));
+    assert_eq!(tasks[1].get_deps(), ["gen"]);
+    let generates = tasks[0].get_generates();
+    assert_eq!(generates.len(), 1);
+    assert!(generates[0].ends_with("/result.txt"), "{generates:?}");
+    assert!(matches!(&tasks[1].get_steps()[0], runner::Step::Call(name) if name == "gen"));
+
+    let rust_task = runner::Task::new("after").dep("build").sh("echo rust >> marks");
+    let runner = runner::Runner::new().root(project.path()).tasks(tasks).task(rust_task);
+    let mut options = runner::Options::default();
+    options.tasks = vec!["after".to_string()];
+    options.verbosity = runner::Verbosity::Quiet;
+    let report = runner.execute(&options).unwrap();
+    assert!(report.success());
+    assert_eq!(project.read("result.txt"), "data");
+    assert_eq!(project.marks(), ["built", "rust"]);
+}
+
+#[test]
+fn load_reports_exit_code_and_position() {
+    let project = project("version: '3'\ntasks:\n  a:\n    deps: 7\n");
+    let error = runner::taskfile::load(project.path().join("Taskfile.yml")).unwrap_err();
+    let runner::ErrorKind::Taskfile { message, exit_code } = error.kind() else {
+        panic!("not a Taskfile error: {error}");
+    };
+    assert_eq!(*exit_code, 102);
+    assert!(message.contains("Taskfile.yml:4:11"), "{message}");
+}

@@ -843,6 +843,193 @@ mod tests {
         decode_task(&yaml::parse(text).unwrap(), &mut Vec::new()).unwrap()
     }
 
+    fn decode_error(text: &str) -> Decode {
+        decode_task(&yaml::parse(text).unwrap(), &mut Vec::new()).unwrap_err()
+    }
+
+    fn shell_text(cmd: &CmdDef) -> &str {
+        match cmd {
+            CmdDef::Shell(shell) => &shell.cmd.text,
+            other => panic!("not a shell command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn task_string_form_is_one_command() {
+        let file = decode_taskfile(&yaml::parse("version: 3\ntasks:\n  a: echo hi\n").unwrap()).unwrap();
+        assert_eq!(file.tasks[0].name, "a");
+        assert_eq!(file.tasks[0].cmds.len(), 1);
+        assert_eq!(shell_text(&file.tasks[0].cmds[0]), "echo hi");
+    }
+
+    #[test]
+    fn task_list_form_is_cmds() {
+        let task = decode_task(&yaml::parse("- echo one\n- echo two\n").unwrap(), &mut Vec::new()).unwrap();
+        let texts: Vec<&str> = task.cmds.iter().map(shell_text).collect();
+        assert_eq!(texts, ["echo one", "echo two"]);
+    }
+
+    #[test]
+    fn cmd_key_is_one_command() {
+        let task = task("cmd: echo single\n");
+        assert_eq!(shell_text(&task.cmds[0]), "echo single");
+    }
+
+    #[test]
+    fn cmd_map_forms_decode() {
+        let task = task(
+            "cmds:\n  - cmd: echo a\n    silent: true\n    ignore_error: true\n    if: test 1\n  \
+             - defer: echo bye\n  - defer: {task: cleanup}\n  - task: other\n    silent: true\n",
+        );
+        let CmdDef::Shell(shell) = &task.cmds[0] else { panic!("not a shell command") };
+        assert!(shell.silent);
+        assert!(shell.ignore_error);
+        assert_eq!(shell.if_cond.as_ref().map(|t| t.text.as_str()), Some("test 1"));
+        let CmdDef::Defer(inner) = &task.cmds[1] else { panic!("not a defer") };
+        assert_eq!(shell_text(inner), "echo bye");
+        let CmdDef::Defer(inner) = &task.cmds[2] else { panic!("not a defer") };
+        assert!(matches!(inner.as_ref(), CmdDef::Call(call) if call.task.text == "cleanup"));
+        let CmdDef::Call(call) = &task.cmds[3] else { panic!("not a call") };
+        assert!(call.silent);
+    }
+
+    #[test]
+    fn deps_string_and_map_forms() {
+        let task = task("deps:\n  - plain\n  - task: mapped\n    vars: {X: 1}\n");
+        assert_eq!(task.deps[0].task.text, "plain");
+        assert_eq!(task.deps[1].task.text, "mapped");
+        assert_eq!(task.deps[1].vars[0].value, VarValue::Static(Value::Int(1)));
+    }
+
+    #[test]
+    fn preconditions_string_and_map_forms() {
+        let task = task("preconditions:\n  - test -f a\n  - sh: test -f b\n    msg: need b\n");
+        assert_eq!(task.preconditions[0], Precondition { sh: task.preconditions[0].sh.clone(), msg: None });
+        assert_eq!(task.preconditions[0].sh.text, "test -f a");
+        assert_eq!(task.preconditions[1].msg.as_ref().map(|m| m.text.as_str()), Some("need b"));
+    }
+
+    #[test]
+    fn var_forms_decode() {
+        let vars = decode_vars(
+            &yaml::parse(
+                "S: text\nN: 3\nL: [a, b]\nD:\n  sh: echo hi\nR:\n  ref: .L\nM:\n  map: {k: v}\n\
+                 V:\n  value: 1.5\n",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(vars[0].value, VarValue::Static(Value::String("text".into())));
+        assert_eq!(vars[1].value, VarValue::Static(Value::Int(3)));
+        assert!(matches!(&vars[2].value, VarValue::Static(Value::List(items)) if items.len() == 2));
+        assert!(matches!(&vars[3].value, VarValue::Sh(cmd) if cmd.text == "echo hi"));
+        assert!(matches!(&vars[4].value, VarValue::Ref(expr) if expr.text == ".L"));
+        assert!(matches!(&vars[5].value, VarValue::Static(Value::Map(map)) if map.len() == 1));
+        assert_eq!(vars[6].value, VarValue::Static(Value::Float(1.5)));
+    }
+
+    #[test]
+    fn bare_map_var_is_rejected_with_position() {
+        let error = decode_vars(&yaml::parse("X:\n  foo: 1\n").unwrap()).unwrap_err();
+        assert_eq!((error.pos.line, error.pos.column), (2, 3));
+        assert!(error.message.contains("invalid key `foo` in variable `X`"), "{}", error.message);
+    }
+
+    #[test]
+    fn cmd_and_cmds_together_are_rejected() {
+        let error = decode_error("cmd: a\ncmds: [b]\n");
+        assert_eq!((error.pos.line, error.pos.column), (1, 1));
+    }
+
+    #[test]
+    fn requires_forms_decode() {
+        let task = task("requires:\n  vars:\n    - A\n    - name: B\n      enum: [x, y]\n    - name: C\n      enum: {ref: .L}\n");
+        assert_eq!(task.requires[0].name, "A");
+        assert_eq!(task.requires[1].enum_values, Some(vec!["x".to_string(), "y".to_string()]));
+        assert_eq!(task.requires[2].enum_ref.as_ref().map(|r| r.text.as_str()), Some(".L"));
+    }
+
+    #[test]
+    fn sources_with_exclude_decode() {
+        let task = task("sources:\n  - src/**/*.rs\n  - exclude: src/gen/*\n");
+        assert!(!task.sources[0].exclude);
+        assert!(task.sources[1].exclude);
+        assert_eq!(task.sources[1].pattern.text, "src/gen/*");
+    }
+
+    #[test]
+    fn prompt_string_or_list() {
+        assert_eq!(task("prompt: sure?\n").prompt.len(), 1);
+        assert_eq!(task("prompt: [one, two]\n").prompt.len(), 2);
+    }
+
+    #[test]
+    fn platforms_are_validated() {
+        let task = task("platforms: [linux, darwin/arm64, amd64]\n");
+        assert_eq!(task.platforms.len(), 3);
+        let error = decode_error("platforms: [beos]\n");
+        assert!(error.message.contains("invalid platform `beos`"), "{}", error.message);
+    }
+
+    #[test]
+    fn for_forms_decode() {
+        let task = task(
+            "cmds:\n  - for: [a, b]\n    cmd: echo\n  - for: sources\n    cmd: echo\n  \
+             - for: {var: X, split: ',', as: V}\n    cmd: echo\n  - for: {matrix: {A: [1, 2]}}\n    cmd: echo\n",
+        );
+        let loops: Vec<&ForDef> = task
+            .cmds
+            .iter()
+            .map(|c| match c {
+                CmdDef::Shell(shell) => shell.for_loop.as_ref().unwrap(),
+                _ => panic!("not a shell command"),
+            })
+            .collect();
+        assert!(matches!(loops[0], ForDef::List(items, None) if items.len() == 2));
+        assert_eq!(loops[1], &ForDef::Sources(None));
+        assert!(matches!(loops[2], ForDef::Var { var, split: Some(sep), as_name: Some(name) } if var == "X" && sep == "," && name == "V"));
+        assert!(matches!(loops[3], ForDef::Matrix(rows, None) if rows.len() == 1));
+    }
+
+    #[test]
+    fn includes_string_and_map_forms() {
+        let root = yaml::parse(
+            "version: 3\nincludes:\n  a: ./a\n  b:\n    taskfile: ./b.yml\n    dir: ./b\n    \
+             optional: true\n    flatten: true\n    internal: true\n    aliases: [bb]\n    \
+             excludes: [x]\n    vars: {V: 1}\n  c:\n    dir: ./c\n",
+        )
+        .unwrap();
+        let file = decode_taskfile(&root).unwrap();
+        assert!(file.includes[0].string_form);
+        let b = &file.includes[1];
+        assert!(b.optional && b.flatten && b.internal && !b.string_form);
+        assert_eq!(b.aliases, ["bb"]);
+        assert_eq!(b.excludes, ["x"]);
+        assert_eq!(b.vars.len(), 1);
+        assert_eq!(file.includes[2].taskfile.text, "./c");
+        let error = decode_taskfile(&yaml::parse("includes:\n  d:\n    optional: true\n").unwrap()).unwrap_err();
+        assert!(error.message.contains("needs a `taskfile:` or a `dir:`"), "{}", error.message);
+    }
+
+    #[test]
+    fn output_and_method_forms() {
+        let file = decode_taskfile(
+            &yaml::parse("output:\n  group:\n    begin: '>'\n    error_only: true\nmethod: timestamp\n").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(file.output, Some(Output::Group { begin: Some(">".into()), end: None, error_only: true }));
+        assert_eq!(file.method.map(|m| m.text), Some("timestamp".to_string()));
+        let error = decode_taskfile(&yaml::parse("method: md5\n").unwrap()).unwrap_err();
+        assert!(error.message.contains("invalid method `md5`"), "{}", error.message);
+    }
+
+    #[test]
+    fn unknown_keys_are_collected() {
+        let mut unknown = Vec::new();
+        decode_task(&yaml::parse("desc: x\nbogus: 1\n").unwrap(), &mut unknown).unwrap();
+        assert_eq!(unknown, [("bogus".to_string(), Pos { line: 2, column: 1 })]);
+    }
+
     #[test]
     fn call_with_vars_decodes() {
         let task = task("cmds:\n  - task: step\n    vars:\n      N: '2'\n");

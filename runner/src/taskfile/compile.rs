@@ -546,3 +546,100 @@ pub(crate) fn go_arch() -> &'static str {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::taskfile::load;
+
+    const TASKFILE: &str = "version: '3'
+env:
+  E: from-env
+vars:
+  GLOBAL: global
+  DERIVED: '{{.GLOBAL}}-derived'
+  USES_NEW: '[{{.NEW}}]'
+  HOME: from-vars
+  FROM_ENV: '{{.E}}'
+tasks:
+  show:
+    vars:
+      FIXED: task
+      SEES_CALL: 'call={{.CALLED}}'
+    cmds:
+      - echo
+";
+
+    fn compile_show(cli_vars: &[(&str, &str)], call_vars: &[(&str, &str)]) -> Vars {
+        let project =
+            load::load_project_str(Path::new("/tmp/Taskfile.yml"), TASKFILE.into(), None).unwrap();
+        let resolver = Resolver::new(false);
+        let cli = CliVars {
+            cli_vars: cli_vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..CliVars::default()
+        };
+        let globals = globals(&project, &resolver, &cli).unwrap();
+        let call = Call {
+            task: "show".into(),
+            vars: call_vars.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect(),
+            silent: false,
+        };
+        compile(&project, &resolver, &globals, 0, &call, &[]).unwrap().vars
+    }
+
+    fn text(vars: &Vars, key: &str) -> String {
+        vars.get(key).map(Value::to_go_string).unwrap_or_default()
+    }
+
+    #[test]
+    fn cli_var_replaces_global_in_place() {
+        let vars = compile_show(&[("GLOBAL", "cli")], &[]);
+        assert_eq!(text(&vars, "GLOBAL"), "cli");
+        assert_eq!(text(&vars, "DERIVED"), "cli-derived");
+    }
+
+    #[test]
+    fn undeclared_cli_var_comes_after_globals() {
+        let vars = compile_show(&[("NEW", "set")], &[]);
+        assert_eq!(text(&vars, "USES_NEW"), "[]");
+        assert_eq!(text(&vars, "NEW"), "set");
+    }
+
+    #[test]
+    fn task_vars_beat_cli_and_call_vars() {
+        let vars = compile_show(&[("FIXED", "cli")], &[("FIXED", "call"), ("CALLED", "yes")]);
+        assert_eq!(text(&vars, "FIXED"), "task");
+        assert_eq!(text(&vars, "SEES_CALL"), "call=yes");
+    }
+
+    #[test]
+    fn call_vars_beat_globals() {
+        let vars = compile_show(&[], &[("GLOBAL", "call")]);
+        assert_eq!(text(&vars, "GLOBAL"), "call");
+        assert_eq!(text(&vars, "DERIVED"), "global-derived");
+    }
+
+    #[test]
+    fn globals_beat_os_env_and_env_is_a_var() {
+        let vars = compile_show(&[], &[]);
+        assert_eq!(text(&vars, "HOME"), "from-vars");
+        assert_eq!(text(&vars, "FROM_ENV"), "from-env");
+        assert!(!text(&vars, "PATH").is_empty(), "the OS environment is a var source");
+    }
+
+    #[test]
+    fn special_vars_are_set() {
+        let vars = compile_show(&[], &[]);
+        assert_eq!(text(&vars, "TASK"), "show");
+        assert_eq!(text(&vars, "ROOT_DIR"), "/tmp");
+        assert_eq!(text(&vars, "TASKFILE_DIR"), "/tmp");
+        assert_eq!(text(&vars, "TASK_DIR"), "/tmp");
+    }
+
+    #[test]
+    fn wildcard_names_capture() {
+        assert_eq!(wildcard_match("deploy-*", "deploy-prod"), Some(vec!["prod".to_string()]));
+        assert_eq!(wildcard_match("a-*-*", "a-x-y"), Some(vec!["x".to_string(), "y".to_string()]));
+        assert_eq!(wildcard_match("deploy-*", "build"), None);
+    }
+}
