@@ -161,7 +161,10 @@ fn include_cycle_exits_110() {
 #[test]
 fn includes_resolve_relative_to_including_file() {
     let project = project("version: '3'\nincludes:\n  sub: ./sub/Taskfile.yml\n");
-    project.file("sub/Taskfile.yml", "version: '3'\nincludes:\n  deep: ./deep\ntasks:\n  a: echo sub\n");
+    project.file(
+        "sub/Taskfile.yml",
+        "version: '3'\nincludes:\n  deep: ./deep\ntasks:\n  a: echo sub\n",
+    );
     project.file("sub/deep/Taskfile.yml", "version: '3'\ntasks:\n  b: echo {{.TASK}}\n");
     let output = runner(project.path(), &["-s", "sub:a", "sub:deep:b"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -170,7 +173,8 @@ fn includes_resolve_relative_to_including_file() {
 
 #[test]
 fn unknown_keys_listed_with_verbose() {
-    let project = project("version: '3'\nfrobnicate: 1\ntasks:\n  a:\n    wat: 2\n    cmds: [true]\n");
+    let project =
+        project("version: '3'\nfrobnicate: 1\ntasks:\n  a:\n    wat: 2\n    cmds: [true]\n");
     let quiet = runner(project.path(), &["-s", "a"]);
     assert_eq!(quiet.status.code(), Some(0));
     assert_eq!(stderr(&quiet), "");
@@ -249,7 +253,9 @@ fn defer_runs_lifo_on_failure() {
 
 #[test]
 fn prefixed_output_mode() {
-    let project = project("version: '3'\ntasks:\n  a:\n    prefix: pre\n    cmds: [echo one; echo two >&2]\n");
+    let project = project(
+        "version: '3'\ntasks:\n  a:\n    prefix: pre\n    cmds: [echo one; echo two >&2]\n",
+    );
     let output = runner(project.path(), &["-s", "-o", "prefixed", "a"]);
     assert_eq!(stdout(&output), "[pre] one\n[pre] two\n");
 }

@@ -217,7 +217,10 @@ pub(crate) struct Platform {
 pub(crate) enum ScopeDef {
     /// A path with an access mode; relative paths resolve against the
     /// Taskfile's directory.
-    Path { path: String, mode: ScopeMode },
+    Path {
+        path: String,
+        mode: ScopeMode,
+    },
     /// A program name looked up on `PATH`.
     Program(String),
     /// A named preset such as `rust` or `terminal`.
@@ -440,9 +443,8 @@ fn decode_output(node: &Node) -> DResult<Output> {
         let Some(group) = node.get("group") else {
             return fail(node, "invalid output: a map form takes `group:`");
         };
-        let optional = |key: &str| -> DResult<Option<String>> {
-            group.get(key).map(string).transpose()
-        };
+        let optional =
+            |key: &str| -> DResult<Option<String>> { group.get(key).map(string).transpose() };
         let error_only = group.get("error_only").map(boolean).transpose()?.unwrap_or(false);
         return Ok(Output::Group { begin: optional("begin")?, end: optional("end")?, error_only });
     }
@@ -462,10 +464,9 @@ fn decode_method(node: &Node) -> DResult<Text> {
     match method.text.as_str() {
         "checksum" | "timestamp" | "none" | "" => Ok(method),
         other if other.contains("{{") => Ok(method),
-        other => fail(
-            node,
-            format!("invalid method `{other}`: expected checksum, timestamp or none"),
-        ),
+        other => {
+            fail(node, format!("invalid method `{other}`: expected checksum, timestamp or none"))
+        }
     }
 }
 
@@ -474,10 +475,9 @@ fn decode_run(node: &Node) -> DResult<Text> {
     match run.text.as_str() {
         "always" | "once" | "when_changed" | "" => Ok(run),
         other if other.contains("{{") => Ok(run),
-        other => fail(
-            node,
-            format!("invalid run mode `{other}`: expected always, once or when_changed"),
-        ),
+        other => {
+            fail(node, format!("invalid run mode `{other}`: expected always, once or when_changed"))
+        }
     }
 }
 
@@ -488,7 +488,8 @@ fn decode_includes(node: &Node) -> DResult<Vec<Include>> {
     let mut includes = Vec::new();
     for (key, value) in entries(node)? {
         let namespace = key_name(key);
-        let mut include = Include { namespace: namespace.clone(), pos: key.pos, ..Include::default() };
+        let mut include =
+            Include { namespace: namespace.clone(), pos: key.pos, ..Include::default() };
         match &value.value {
             Yaml::Map(map) => {
                 let mut taskfile = None;
@@ -757,7 +758,9 @@ fn decode_platforms(node: &Node) -> DResult<Vec<Platform>> {
             _ => {
                 return fail(
                     item,
-                    format!("invalid platform `{name}`: expected an OS, an architecture or OS/ARCH"),
+                    format!(
+                        "invalid platform `{name}`: expected an OS, an architecture or OS/ARCH"
+                    ),
                 );
             }
         };
@@ -856,7 +859,8 @@ mod tests {
 
     #[test]
     fn task_string_form_is_one_command() {
-        let file = decode_taskfile(&yaml::parse("version: 3\ntasks:\n  a: echo hi\n").unwrap()).unwrap();
+        let file =
+            decode_taskfile(&yaml::parse("version: 3\ntasks:\n  a: echo hi\n").unwrap()).unwrap();
         assert_eq!(file.tasks[0].name, "a");
         assert_eq!(file.tasks[0].cmds.len(), 1);
         assert_eq!(shell_text(&file.tasks[0].cmds[0]), "echo hi");
@@ -864,7 +868,8 @@ mod tests {
 
     #[test]
     fn task_list_form_is_cmds() {
-        let task = decode_task(&yaml::parse("- echo one\n- echo two\n").unwrap(), &mut Vec::new()).unwrap();
+        let task = decode_task(&yaml::parse("- echo one\n- echo two\n").unwrap(), &mut Vec::new())
+            .unwrap();
         let texts: Vec<&str> = task.cmds.iter().map(shell_text).collect();
         assert_eq!(texts, ["echo one", "echo two"]);
     }
@@ -904,7 +909,10 @@ mod tests {
     #[test]
     fn preconditions_string_and_map_forms() {
         let task = task("preconditions:\n  - test -f a\n  - sh: test -f b\n    msg: need b\n");
-        assert_eq!(task.preconditions[0], Precondition { sh: task.preconditions[0].sh.clone(), msg: None });
+        assert_eq!(
+            task.preconditions[0],
+            Precondition { sh: task.preconditions[0].sh.clone(), msg: None }
+        );
         assert_eq!(task.preconditions[0].sh.text, "test -f a");
         assert_eq!(task.preconditions[1].msg.as_ref().map(|m| m.text.as_str()), Some("need b"));
     }
@@ -943,7 +951,9 @@ mod tests {
 
     #[test]
     fn requires_forms_decode() {
-        let task = task("requires:\n  vars:\n    - A\n    - name: B\n      enum: [x, y]\n    - name: C\n      enum: {ref: .L}\n");
+        let task = task(
+            "requires:\n  vars:\n    - A\n    - name: B\n      enum: [x, y]\n    - name: C\n      enum: {ref: .L}\n",
+        );
         assert_eq!(task.requires[0].name, "A");
         assert_eq!(task.requires[1].enum_values, Some(vec!["x".to_string(), "y".to_string()]));
         assert_eq!(task.requires[2].enum_ref.as_ref().map(|r| r.text.as_str()), Some(".L"));
@@ -987,7 +997,9 @@ mod tests {
             .collect();
         assert!(matches!(loops[0], ForDef::List(items, None) if items.len() == 2));
         assert_eq!(loops[1], &ForDef::Sources(None));
-        assert!(matches!(loops[2], ForDef::Var { var, split: Some(sep), as_name: Some(name) } if var == "X" && sep == "," && name == "V"));
+        assert!(
+            matches!(loops[2], ForDef::Var { var, split: Some(sep), as_name: Some(name) } if var == "X" && sep == "," && name == "V")
+        );
         assert!(matches!(loops[3], ForDef::Matrix(rows, None) if rows.len() == 1));
     }
 
@@ -1007,17 +1019,24 @@ mod tests {
         assert_eq!(b.excludes, ["x"]);
         assert_eq!(b.vars.len(), 1);
         assert_eq!(file.includes[2].taskfile.text, "./c");
-        let error = decode_taskfile(&yaml::parse("includes:\n  d:\n    optional: true\n").unwrap()).unwrap_err();
+        let error = decode_taskfile(&yaml::parse("includes:\n  d:\n    optional: true\n").unwrap())
+            .unwrap_err();
         assert!(error.message.contains("needs a `taskfile:` or a `dir:`"), "{}", error.message);
     }
 
     #[test]
     fn output_and_method_forms() {
         let file = decode_taskfile(
-            &yaml::parse("output:\n  group:\n    begin: '>'\n    error_only: true\nmethod: timestamp\n").unwrap(),
+            &yaml::parse(
+                "output:\n  group:\n    begin: '>'\n    error_only: true\nmethod: timestamp\n",
+            )
+            .unwrap(),
         )
         .unwrap();
-        assert_eq!(file.output, Some(Output::Group { begin: Some(">".into()), end: None, error_only: true }));
+        assert_eq!(
+            file.output,
+            Some(Output::Group { begin: Some(">".into()), end: None, error_only: true })
+        );
         assert_eq!(file.method.map(|m| m.text), Some("timestamp".to_string()));
         let error = decode_taskfile(&yaml::parse("method: md5\n").unwrap()).unwrap_err();
         assert!(error.message.contains("invalid method `md5`"), "{}", error.message);

@@ -18,7 +18,7 @@ use super::exec::{Cancel, Executor, Failure, Options};
 use super::load::{self, Project};
 use super::vars::Resolver;
 use super::{list, messages, references, summary};
-use crate::{Error, ErrorKind};
+use crate::Error;
 
 /// A parsed command line.
 #[derive(Debug, Default)]
@@ -85,7 +85,9 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
     let usage = |e: lexopt::Error| Error::usage(e.to_string());
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
-            Short('t') | Long("taskfile") => parsed.taskfile = Some(parser.value().map_err(usage)?.into()),
+            Short('t') | Long("taskfile") => {
+                parsed.taskfile = Some(parser.value().map_err(usage)?.into())
+            }
             Short('d') | Long("dir") => parsed.dir = Some(parser.value().map_err(usage)?.into()),
             Short('l') | Long("list") => parsed.list = true,
             Short('a') | Long("list-all") => parsed.list_all = true,
@@ -117,10 +119,12 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
                 parsed.output = Some(parser.value().map_err(usage)?.to_string_lossy().into_owned())
             }
             Long("output-group-begin") => {
-                parsed.group_begin = Some(parser.value().map_err(usage)?.to_string_lossy().into_owned())
+                parsed.group_begin =
+                    Some(parser.value().map_err(usage)?.to_string_lossy().into_owned())
             }
             Long("output-group-end") => {
-                parsed.group_end = Some(parser.value().map_err(usage)?.to_string_lossy().into_owned())
+                parsed.group_end =
+                    Some(parser.value().map_err(usage)?.to_string_lossy().into_owned())
             }
             Long("output-group-error-only") => parsed.group_error_only = true,
             Value(value) => {
@@ -139,7 +143,8 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
 }
 
 fn sandbox_from_env() -> bool {
-    let on = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "off");
+    let on =
+        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "off");
     on("TASK_SANDBOX") || on("RUNNER_SANDBOX")
 }
 
@@ -383,12 +388,4 @@ fn watch_signals(root: Arc<Cancel>) {
             }
         }
     });
-}
-
-/// Converts a library error into the exit code `runner` uses for it.
-pub(crate) fn error_code(error: &Error) -> u8 {
-    match error.kind() {
-        ErrorKind::Taskfile { exit_code, .. } => *exit_code,
-        _ => 1,
-    }
 }

@@ -82,7 +82,6 @@ pub(crate) struct Globals {
     pub(crate) vars: Vars,
     /// The global env entries in order, for command environments.
     pub(crate) env: Vec<(String, Value)>,
-    pub(crate) user_working_dir: PathBuf,
     /// Whether the Taskfile's env beats the OS env (`TASK_X_ENV_PRECEDENCE=1`).
     pub(crate) taskfile_env_wins: bool,
 }
@@ -157,7 +156,7 @@ pub(crate) fn globals(
     resolver.eval_all(project, defs.iter().map(|(d, f)| (d, *f)), &mut vars, &root)?;
 
     let taskfile_env_wins = std::env::var("TASK_X_ENV_PRECEDENCE").is_ok_and(|v| v == "1");
-    Ok(Globals { vars, env, user_working_dir, taskfile_env_wins })
+    Ok(Globals { vars, env, taskfile_env_wins })
 }
 
 fn cli_def(name: &str, value: &str) -> VarDef {
@@ -200,11 +199,9 @@ pub(crate) fn resolve(
     }
     candidates.push(name.to_string());
     for candidate in &candidates {
-        let exact = project
-            .tasks
-            .iter()
-            .position(|t| t.name == *candidate)
-            .or_else(|| project.tasks.iter().position(|t| t.aliases.iter().any(|a| a == candidate)));
+        let exact = project.tasks.iter().position(|t| t.name == *candidate).or_else(|| {
+            project.tasks.iter().position(|t| t.aliases.iter().any(|a| a == candidate))
+        });
         if let Some(index) = exact {
             return Some((index, Vec::new()));
         }
@@ -255,7 +252,11 @@ pub(crate) fn compile(
     let entry = &project.tasks[index];
     let def = &entry.def;
     let file = entry.file;
-    let task_name = if entry.name.contains('*') { call.task.trim_start_matches(':').to_string() } else { entry.name.clone() };
+    let task_name = if entry.name.contains('*') {
+        call.task.trim_start_matches(':').to_string()
+    } else {
+        entry.name.clone()
+    };
 
     let mut vars = globals.vars.clone();
     vars.insert("TASK".into(), Value::String(task_name.clone()));
@@ -263,17 +264,19 @@ pub(crate) fn compile(
     let taskfile = &project.files[file].path;
     insert_path(&mut vars, "TASKFILE", taskfile);
     insert_path(&mut vars, "TASKFILE_DIR", taskfile.parent().unwrap_or(Path::new("/")));
-    vars.insert(
-        "MATCH".into(),
-        Value::List(captures.iter().cloned().map(Value::String).collect()),
-    );
+    vars.insert("MATCH".into(), Value::List(captures.iter().cloned().map(Value::String).collect()));
     let tentative_dir = match &def.dir {
         Some(dir) if !dir.text.contains("{{") => join_dir(&entry.base_dir, &dir.text),
         _ => entry.base_dir.clone(),
     };
     insert_path(&mut vars, "TASK_DIR", &tentative_dir);
 
-    resolver.eval_all(project, entry.include_vars.iter().map(|d| (d, file)), &mut vars, &entry.base_dir)?;
+    resolver.eval_all(
+        project,
+        entry.include_vars.iter().map(|d| (d, file)),
+        &mut vars,
+        &entry.base_dir,
+    )?;
     if entry.map_include {
         let defs = project.vars.iter().map(|(d, f)| (d, *f));
         resolver.eval_all(project, defs, &mut vars, &entry.base_dir)?;
@@ -333,7 +336,9 @@ pub(crate) fn compile(
         preconditions: def
             .preconditions
             .iter()
-            .map(|p| Ok((render(&p.sh, &vars)?, p.msg.as_ref().map(|m| render(m, &vars)).transpose()?)))
+            .map(|p| {
+                Ok((render(&p.sh, &vars)?, p.msg.as_ref().map(|m| render(m, &vars)).transpose()?))
+            })
             .collect::<Result<_, Failure>>()?,
         method: match &def.method {
             Some(method) => render(method, &vars)?,
@@ -360,7 +365,9 @@ pub(crate) fn compile(
     };
 
     for dep in &def.deps {
-        for (item_vars, _) in loop_items(project, resolver, &compiled, dep.for_loop.as_ref(), &vars)? {
+        for (item_vars, _) in
+            loop_items(project, resolver, &compiled, dep.for_loop.as_ref(), &vars)?
+        {
             compiled.deps.push(compile_call(project, resolver, file, dep, &item_vars)?);
         }
     }
@@ -389,7 +396,8 @@ fn compile_call(
     let task = resolver.render(project, file, &call.task, vars)?;
     let mut call_vars = Vec::new();
     for def in &call.vars {
-        call_vars.push((def.name.clone(), resolver.eval(project, file, def, vars, &project.root_dir)?));
+        call_vars
+            .push((def.name.clone(), resolver.eval(project, file, def, vars, &project.root_dir)?));
     }
     Ok(Call { task, vars: call_vars, silent: call.silent })
 }
@@ -410,7 +418,9 @@ fn compile_cmd(
             if !platform_matches(&shell.platforms) {
                 return Ok(());
             }
-            for (item_vars, _) in loop_items(project, resolver, compiled, shell.for_loop.as_ref(), vars)? {
+            for (item_vars, _) in
+                loop_items(project, resolver, compiled, shell.for_loop.as_ref(), vars)?
+            {
                 let render = |text: &Text| resolver.render(project, file, text, &item_vars);
                 compiled.cmds.push(Cmd::Shell {
                     cmd: render(&shell.cmd)?,
@@ -423,7 +433,9 @@ fn compile_cmd(
             }
         }
         CmdDef::Call(call) => {
-            for (item_vars, _) in loop_items(project, resolver, compiled, call.for_loop.as_ref(), vars)? {
+            for (item_vars, _) in
+                loop_items(project, resolver, compiled, call.for_loop.as_ref(), vars)?
+            {
                 let if_cond = call
                     .if_cond
                     .as_ref()
@@ -498,7 +510,8 @@ fn loop_items(
             with(as_name, items)
         }
         ForDef::Matrix(rows, name) => {
-            let mut combos: Vec<std::collections::BTreeMap<String, Value>> = vec![Default::default()];
+            let mut combos: Vec<std::collections::BTreeMap<String, Value>> =
+                vec![Default::default()];
             for (key, values) in rows {
                 let mut next = Vec::new();
                 for combo in &combos {
@@ -581,7 +594,10 @@ tasks:
         let globals = globals(&project, &resolver, &cli).unwrap();
         let call = Call {
             task: "show".into(),
-            vars: call_vars.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect(),
+            vars: call_vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect(),
             silent: false,
         };
         compile(&project, &resolver, &globals, 0, &call, &[]).unwrap().vars

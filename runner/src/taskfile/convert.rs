@@ -14,7 +14,7 @@
 //! steps, so only after success.
 
 use super::ast::CmdDef;
-use super::compile::{self, Call, Cmd, CliVars};
+use super::compile::{self, Call, CliVars, Cmd};
 use super::load::Project;
 use super::scopes;
 use super::shell;
@@ -24,13 +24,14 @@ use crate::{Error, Result, Step, Task};
 /// Compiles every task of `project` into a runner task.
 pub(crate) fn to_tasks(project: &Project) -> Result<Vec<Task>> {
     let resolver = Resolver::new(false);
-    let failure = |f: super::exec::Failure| super::diagnostic::error(f.to_string(), f.exit_code(false));
+    let failure =
+        |f: super::exec::Failure| super::diagnostic::error(f.to_string(), f.exit_code(false));
     let globals = compile::globals(project, &resolver, &CliVars::default()).map_err(failure)?;
     let mut tasks = Vec::new();
     for (index, entry) in project.tasks.iter().enumerate() {
         let call = Call { task: entry.name.clone(), ..Call::default() };
-        let compiled = compile::compile(project, &resolver, &globals, index, &call, &[])
-            .map_err(failure)?;
+        let compiled =
+            compile::compile(project, &resolver, &globals, index, &call, &[]).map_err(failure)?;
         let mut task = Task::new(&entry.name).dir(&compiled.dir);
         if let Some(desc) = &compiled.desc {
             task = task.doc(desc.clone());
@@ -39,7 +40,8 @@ pub(crate) fn to_tasks(project: &Project) -> Result<Vec<Task>> {
             task = task.dep(resolve(project, &dep.task, &entry.namespace)?);
         }
         let absolute = |pattern: &str| compiled.dir.join(pattern).to_string_lossy().into_owned();
-        task = task.sources(compiled.sources.iter().filter(|(_, ex)| !ex).map(|(p, _)| absolute(p)));
+        task =
+            task.sources(compiled.sources.iter().filter(|(_, ex)| !ex).map(|(p, _)| absolute(p)));
         task = task
             .generates(compiled.generates.iter().filter(|(_, ex)| !ex).map(|(p, _)| absolute(p)));
         task = task.scopes(scopes::to_scopes(&entry.def.scopes, &project.files[entry.file].path));
@@ -61,7 +63,13 @@ pub(crate) fn to_tasks(project: &Project) -> Result<Vec<Task>> {
         for def in deferred.into_iter().rev() {
             match def {
                 CmdDef::Shell(shell_cmd) => {
-                    task = task.step(bash_step(&shell_cmd.cmd.text, &compiled.set, &[], &compiled.shopt, &[]));
+                    task = task.step(bash_step(
+                        &shell_cmd.cmd.text,
+                        &compiled.set,
+                        &[],
+                        &compiled.shopt,
+                        &[],
+                    ));
                 }
                 CmdDef::Call(call) => {
                     task = task.call(resolve(project, &call.task.text, &entry.namespace)?);
@@ -74,7 +82,13 @@ pub(crate) fn to_tasks(project: &Project) -> Result<Vec<Task>> {
     Ok(tasks)
 }
 
-fn bash_step(cmd: &str, task_set: &[String], set: &[String], task_shopt: &[String], shopt: &[String]) -> Step {
+fn bash_step(
+    cmd: &str,
+    task_set: &[String],
+    set: &[String],
+    task_shopt: &[String],
+    shopt: &[String],
+) -> Step {
     let set: Vec<String> = task_set.iter().chain(set).cloned().collect();
     let shopt: Vec<String> = task_shopt.iter().chain(shopt).cloned().collect();
     let script = shell::script(cmd, &set, &shopt);

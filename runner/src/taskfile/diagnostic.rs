@@ -36,11 +36,8 @@ pub(crate) fn render(message: &str, file: &Path, source: &str, pos: Pos) -> Stri
     let gutter = " ".repeat(line_number.len());
     let line = source.lines().nth(pos.line as usize - 1).unwrap_or("");
     let column = pos.column.max(1) as usize;
-    let caret_pad: String = line
-        .chars()
-        .take(column - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let caret_pad: String =
+        line.chars().take(column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let _ = write!(out, "\n{gutter}--> {}:{}:{}", display_path(file), pos.line, pos.column);
     let _ = write!(out, "\n{gutter} |\n{line_number} | {line}\n{gutter} | {caret_pad}^");
     out

@@ -61,14 +61,8 @@ mod tests {
     fn parse_handles_quotes_export_and_comments() {
         let text = "A=1\n# c\nexport B=yes\nC=\"a b\"\nD='x\\ny'\nE=v # note\n\nF=\"q\\\"t\"\n";
         let pairs = parse(text);
-        let expected = [
-            ("A", "1"),
-            ("B", "yes"),
-            ("C", "a b"),
-            ("D", "x\\ny"),
-            ("E", "v"),
-            ("F", "q\"t"),
-        ];
+        let expected =
+            [("A", "1"), ("B", "yes"), ("C", "a b"), ("D", "x\\ny"), ("E", "v"), ("F", "q\"t")];
         let got: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         assert_eq!(got, expected);
     }

@@ -20,14 +20,14 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, mpsc};
 
-use super::ast::{self, CmdDef, Output};
+use super::ast::{CmdDef, Output};
 use super::compile::{self, Call, Cmd, Compiled, Globals};
 use super::fingerprint;
 use super::load::Project;
 use super::messages;
 use super::shell;
-use super::vars::{Resolver, Vars};
 use super::template::Value;
+use super::vars::{Resolver, Vars};
 use crate::sandbox::{Sandbox, TaskAccess};
 
 /// Why a task failed, in go-task's words.
@@ -113,7 +113,11 @@ pub(crate) struct Cancel {
 
 impl Cancel {
     pub(crate) fn root() -> Arc<Cancel> {
-        Arc::new(Cancel { flag: AtomicBool::new(false), parent: None, processes: Mutex::new(Vec::new()) })
+        Arc::new(Cancel {
+            flag: AtomicBool::new(false),
+            parent: None,
+            processes: Mutex::new(Vec::new()),
+        })
     }
 
     fn child(self: &Arc<Cancel>) -> Arc<Cancel> {
@@ -251,13 +255,13 @@ impl Executor {
         }
         self.check_requires(&task)?;
         self.count_call(&task.name)?;
-        if let Some(condition) = &task.if_cond {
-            if !self.condition_holds(&task, condition) {
-                if self.options.verbose {
-                    eprintln!("task: if condition not met - skipped: \"{}\"", task.name);
-                }
-                return Ok(());
+        if let Some(condition) = &task.if_cond
+            && !self.condition_holds(&task, condition)
+        {
+            if self.options.verbose {
+                eprintln!("task: if condition not met - skipped: \"{}\"", task.name);
             }
+            return Ok(());
         }
 
         let key = match task.run.as_str() {
@@ -265,13 +269,8 @@ impl Executor {
             "when_changed" => format!("{}\u{0}{}\u{0}{:?}", entry.file, task.name, task.vars),
             _ => return self.execute(&task, call, cancel),
         };
-        let shared = self
-            .once
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
-            .or_default()
-            .clone();
+        let shared =
+            self.once.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
         shared.get_or_init(|| self.execute(&task, call, cancel)).clone()
     }
 
@@ -300,7 +299,13 @@ impl Executor {
                 (None, Some(reference)) => {
                     let source = format!("{{{{{}}}}}", reference.text);
                     let file = self.project.tasks[task.index].file;
-                    let text = super::vars::render_at(&self.project, file, &source, reference, &task.vars)?;
+                    let text = super::vars::render_at(
+                        &self.project,
+                        file,
+                        &source,
+                        reference,
+                        &task.vars,
+                    )?;
                     let text = text.trim_start_matches('[').trim_end_matches(']').to_string();
                     Some(text.split_whitespace().map(str::to_string).collect())
                 }
@@ -326,10 +331,16 @@ impl Executor {
             }
         }
         if !missing.is_empty() {
-            return Err(Failure::Other { message: messages::missing_vars(&task.name, &missing), code: 206 });
+            return Err(Failure::Other {
+                message: messages::missing_vars(&task.name, &missing),
+                code: 206,
+            });
         }
         if !invalid.is_empty() {
-            return Err(Failure::Other { message: messages::invalid_vars(&task.name, &invalid), code: 207 });
+            return Err(Failure::Other {
+                message: messages::invalid_vars(&task.name, &invalid),
+                code: 207,
+            });
         }
         Ok(())
     }
@@ -386,7 +397,12 @@ impl Executor {
         }
     }
 
-    fn run_deps(&self, task: &Compiled, namespace: &str, cancel: &Arc<Cancel>) -> Result<(), Failure> {
+    fn run_deps(
+        &self,
+        task: &Compiled,
+        namespace: &str,
+        cancel: &Arc<Cancel>,
+    ) -> Result<(), Failure> {
         if task.deps.is_empty() {
             return Ok(());
         }
@@ -405,13 +421,13 @@ impl Executor {
             drop(sender);
             let mut first_error = None;
             for result in receiver {
-                if let Err(error) = result {
-                    if first_error.is_none() {
-                        if failfast {
-                            group.cancel(libc::SIGTERM);
-                        }
-                        first_error = Some(error);
+                if let Err(error) = result
+                    && first_error.is_none()
+                {
+                    if failfast {
+                        group.cancel(libc::SIGTERM);
                     }
+                    first_error = Some(error);
                 }
             }
             match first_error {
@@ -450,7 +466,8 @@ impl Executor {
             }
             source_check = check;
         } else if !task.sources.is_empty() {
-            source_check = Some(fingerprint::check_sources(task, &self.project.root_dir, &task.label));
+            source_check =
+                Some(fingerprint::check_sources(task, &self.project.root_dir, &task.label));
         }
 
         self.confirm(task)?;
@@ -467,10 +484,10 @@ impl Executor {
                     continue;
                 }
                 Cmd::Shell { cmd, silent: cmd_silent, ignore_error, set, shopt, if_cond } => {
-                    if let Some(condition) = if_cond {
-                        if !self.condition_holds(task, condition) {
-                            continue;
-                        }
+                    if let Some(condition) = if_cond
+                        && !self.condition_holds(task, condition)
+                    {
+                        continue;
                     }
                     if !silent && !*cmd_silent || self.options.verbose {
                         eprintln!("{}", messages::echo(&task.label, cmd));
@@ -481,10 +498,10 @@ impl Executor {
                     (result.map_err(|e| e.wrap(&task.name)), *ignore_error)
                 }
                 Cmd::Call { call: inner, ignore_error, if_cond } => {
-                    if let Some(condition) = if_cond {
-                        if !self.condition_holds(task, condition) {
-                            continue;
-                        }
+                    if let Some(condition) = if_cond
+                        && !self.condition_holds(task, condition)
+                    {
+                        continue;
                     }
                     let mut inner = inner.clone();
                     inner.silent |= call.silent;
@@ -549,7 +566,8 @@ impl Executor {
         let file = self.project.tasks[task.index].file;
         match def {
             CmdDef::Shell(shell_cmd) => {
-                let Ok(cmd) = self.resolver.render(&self.project, file, &shell_cmd.cmd, &vars) else {
+                let Ok(cmd) = self.resolver.render(&self.project, file, &shell_cmd.cmd, &vars)
+                else {
                     return;
                 };
                 if !(self.is_silent(task, call) || shell_cmd.silent) || self.options.verbose {
@@ -558,16 +576,20 @@ impl Executor {
                 let _ = self.run_shell(task, &cmd, &task.set, &task.shopt, cancel);
             }
             CmdDef::Call(call_def) => {
-                let Ok(name) = self.resolver.render(&self.project, file, &call_def.task, &vars) else {
+                let Ok(name) = self.resolver.render(&self.project, file, &call_def.task, &vars)
+                else {
                     return;
                 };
                 let mut call_vars = Vec::new();
                 for def in &call_def.vars {
-                    if let Ok(value) = self.resolver.eval(&self.project, file, def, &vars, &task.dir) {
+                    if let Ok(value) =
+                        self.resolver.eval(&self.project, file, def, &vars, &task.dir)
+                    {
                         call_vars.push((def.name.clone(), value));
                     }
                 }
-                let inner = Call { task: name, vars: call_vars, silent: call_def.silent || call.silent };
+                let inner =
+                    Call { task: name, vars: call_vars, silent: call_def.silent || call.silent };
                 let _ = self.run_call(&inner, namespace, cancel);
             }
             CmdDef::Defer(_) => {}
@@ -679,7 +701,10 @@ impl Executor {
             Ok(child) => child,
             Err(error) => {
                 return Err(Failure::Other {
-                    message: format!("task: failed to start `{}`: {error}", shell::shell_program().display()),
+                    message: format!(
+                        "task: failed to start `{}`: {error}",
+                        shell::shell_program().display()
+                    ),
                     code: 201,
                 });
             }
@@ -705,11 +730,12 @@ impl Executor {
         }
         let status = child.wait();
         cancel.unregister(handle);
-        let status = status.map_err(|e| Failure::Other { message: format!("task: {e}"), code: 201 })?;
-        if let Some(Sink::Group { begin, end, error_only }) = &sink {
-            if !(*error_only && status.success()) {
-                self.write_group(task, begin.as_deref(), end.as_deref(), &buffer);
-            }
+        let status =
+            status.map_err(|e| Failure::Other { message: format!("task: {e}"), code: 201 })?;
+        if let Some(Sink::Group { begin, end, error_only }) = &sink
+            && !(*error_only && status.success())
+        {
+            self.write_group(task, begin.as_deref(), end.as_deref(), &buffer);
         }
         if status.success() {
             return Ok(());
@@ -731,7 +757,8 @@ impl Executor {
             .filter(|(_, exclude)| !exclude)
             .map(|(pattern, _)| task.dir.join(pattern).to_string_lossy().into_owned())
             .collect();
-        let scopes = super::scopes::to_scopes(&entry.def.scopes, &self.project.files[entry.file].path);
+        let scopes =
+            super::scopes::to_scopes(&entry.def.scopes, &self.project.files[entry.file].path);
         let state_dir = fingerprint::state_dir(&self.project.root_dir);
         let access = TaskAccess {
             task: &task.name,
@@ -758,7 +785,9 @@ impl Executor {
         vars.insert("TASK".into(), Value::String(task.name.clone()));
         let data = Value::Map(vars);
         let render = |text: &str| {
-            super::template::render(text, &data).unwrap_or_else(|_| text.to_string()).replace("<no value>", "")
+            super::template::render(text, &data)
+                .unwrap_or_else(|_| text.to_string())
+                .replace("<no value>", "")
         };
         let mut out = std::io::stdout().lock();
         if let Some(begin) = begin {
@@ -786,7 +815,3 @@ fn existing_dir(dir: &Path) -> &Path {
     }
     current
 }
-
-/// Silences an unused-import warning for `ast` in builds without tests.
-#[allow(dead_code)]
-fn _uses(_: &ast::Taskfile) {}

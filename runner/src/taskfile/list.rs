@@ -13,11 +13,8 @@ use super::messages;
 
 /// The tasks a listing shows, in order.
 pub(crate) fn listed(project: &Project, all: bool) -> Vec<&TaskEntry> {
-    let mut tasks: Vec<&TaskEntry> = project
-        .tasks
-        .iter()
-        .filter(|t| !t.internal && (all || t.def.desc.is_some()))
-        .collect();
+    let mut tasks: Vec<&TaskEntry> =
+        project.tasks.iter().filter(|t| !t.internal && (all || t.def.desc.is_some())).collect();
     tasks.sort_by(|a, b| {
         let a_nested = a.name.contains(':');
         let b_nested = b.name.contains(':');
@@ -113,7 +110,8 @@ fn levenshtein(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = if ca == *cb { previous } else { 1 + previous.min(row[j]).min(row[j + 1]) };
+            row[j + 1] =
+                if ca == *cb { previous } else { 1 + previous.min(row[j]).min(row[j + 1]) };
             previous = current;
         }
     }

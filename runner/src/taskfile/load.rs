@@ -88,14 +88,6 @@ impl Project {
     pub(crate) fn root_taskfile(&self) -> &Path {
         &self.files[0].path
     }
-
-    /// Finds a task by full name or alias.
-    pub(crate) fn find(&self, name: &str) -> Option<&TaskEntry> {
-        self.tasks
-            .iter()
-            .find(|t| t.name == name)
-            .or_else(|| self.tasks.iter().find(|t| t.aliases.iter().any(|a| a == name)))
-    }
 }
 
 /// Finds the root Taskfile: `file` if given (relative to `dir` or the
@@ -242,7 +234,8 @@ fn read_file(
     let source = &project.files[id].text;
 
     let node = yaml::parse(source).map_err(|e| {
-        let message = format!("task: Failed to parse {}: invalid YAML: {}", display(&path), e.message);
+        let message =
+            format!("task: Failed to parse {}: invalid YAML: {}", display(&path), e.message);
         diagnostic::at(&message, &path, source, e.pos, code::YAML)
     })?;
     let file = ast::decode_taskfile(&node).map_err(|e| {
@@ -478,7 +471,9 @@ fn render_static(text: &str, data: &Value) -> String {
     if !text.contains("{{") {
         return text.to_string();
     }
-    super::template::render(text, data).unwrap_or_else(|_| text.to_string()).replace("<no value>", "")
+    super::template::render(text, data)
+        .unwrap_or_else(|_| text.to_string())
+        .replace("<no value>", "")
 }
 
 /// Rejects two tasks that share a name or an alias (go-task exit 203).

@@ -76,7 +76,9 @@ fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
         marks[start] = Mark::Active;
         while let Some((node, next)) = stack.last().copied() {
             if next < edges[node].len() {
-                stack.last_mut().map(|top| top.1 += 1);
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
                 let target = edges[node][next];
                 match marks[target] {
                     Mark::Active => {

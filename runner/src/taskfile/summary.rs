@@ -68,7 +68,9 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     for cmd in &task.cmds {
         match cmd {
             super::compile::Cmd::Shell { cmd, .. } => commands.push(format!(" - {cmd}")),
-            super::compile::Cmd::Call { call, .. } => commands.push(format!(" - Task: {}", call.task)),
+            super::compile::Cmd::Call { call, .. } => {
+                commands.push(format!(" - Task: {}", call.task))
+            }
             super::compile::Cmd::Defer(CmdDef::Shell(shell)) => {
                 commands.push(format!(" - {}", shell.cmd.text))
             }

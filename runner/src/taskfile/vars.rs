@@ -219,7 +219,12 @@ fn render_value(
 
 /// Resolves a `ref:` expression: a `.NAME` path keeps the value's type,
 /// anything else is rendered as a template into a string.
-fn resolve_ref(project: &Project, file: FileId, expr: &Text, vars: &Vars) -> Result<Value, Failure> {
+fn resolve_ref(
+    project: &Project,
+    file: FileId,
+    expr: &Text,
+    vars: &Vars,
+) -> Result<Value, Failure> {
     let trimmed = expr.text.trim();
     if let Some(path) = trimmed.strip_prefix('.') {
         let simple = path.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
@@ -242,7 +247,10 @@ fn resolve_ref(project: &Project, file: FileId, expr: &Text, vars: &Vars) -> Res
 /// Builds the command environment: the Taskfile entries, minus keys the OS
 /// environment already has unless `taskfile_wins` (go-task's
 /// `TASK_X_ENV_PRECEDENCE=1`).
-pub(crate) fn command_env(entries: Vec<(String, Value)>, taskfile_wins: bool) -> Vec<(String, String)> {
+pub(crate) fn command_env(
+    entries: Vec<(String, Value)>,
+    taskfile_wins: bool,
+) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = Vec::new();
     for (key, value) in entries {
         let Some(text) = scalar(&value) else { continue };
@@ -298,7 +306,10 @@ mod tests {
         let mut vars = Vars::new();
         let defs = project.vars.iter().map(|(d, f)| (d, *f));
         resolver.eval_all(&project, defs, &mut vars, Path::new("/tmp")).unwrap();
-        assert_eq!(vars["R"], Value::List(vec![Value::String("a".into()), Value::String("b".into())]));
+        assert_eq!(
+            vars["R"],
+            Value::List(vec![Value::String("a".into()), Value::String("b".into())])
+        );
     }
 
     #[test]

@@ -83,11 +83,7 @@ impl Node {
 /// Formats a float the way Go's `strconv.FormatFloat(f, 'g', -1, 64)` does
 /// for the common cases: `1.5`, `3`, `1e+21`.
 pub(crate) fn format_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
+    if f.fract() == 0.0 && f.abs() < 1e21 { format!("{}", f as i64) } else { format!("{f}") }
 }
 
 impl<'de> Deserialize<'de> for Yaml {
@@ -211,10 +207,10 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
 fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or("").trim();
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    if line.starts_with("line ") {
-        if let Some((_, rest)) = line.split_once(": ") {
-            return rest.to_string();
-        }
+    if line.starts_with("line ")
+        && let Some((_, rest)) = line.split_once(": ")
+    {
+        return rest.to_string();
     }
     line.to_string()
 }
