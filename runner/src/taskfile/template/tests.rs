@@ -96,3 +96,382 @@ fn default_treats_zero_values_as_empty() {
         ("{{default \"d\" .MISSING.x}}", "d"),
     ]);
 }
+
+#[test]
+fn literals_decode_like_go() {
+    check_all(&[
+        (
+            "{{1.5}}|{{1e3}}|{{1000000.0}}|{{0x10}}|{{'a'}}|{{-2}}|{{1_000}}",
+            "1.5|1000|1e+06|16|97|-2|1000",
+        ),
+        (
+            "{{1.5e2}}|{{0b101}}|{{0o17}}|{{017}}|{{.5}}|{{1.}}|{{1e100}}",
+            "150|5|15|15|0.5|1|1e+100",
+        ),
+        (
+            "{{9223372036854775807}}|{{0x1p4}}|{{+3}}|{{1e-7}}|{{123456789.0}}",
+            "9223372036854775807|16|3|1e-07|1.23456789e+08",
+        ),
+        (
+            "{{'\\n'}}|{{'\\''}}|{{\"\\\"\"}}|{{\"\\a\\b\\f\\v\\\\\" | len}}|{{'\\u00e9'}}",
+            "10|39|\"|5|233",
+        ),
+        ("{{\"\\u00e9\\t\\x41\\101\"}}|{{`raw\\n`}}", "é\tAA|raw\\n"),
+        ("{{true}}|{{false}}", "true|false"),
+    ]);
+}
+
+#[test]
+fn trimming_and_comments() {
+    check_all(&[
+        ("a  {{- \"x\" -}}  b", "axb"),
+        ("x {{- /* c */ -}} y", "xy"),
+        ("{{/* only */}}|{{- /* a */ -}}|", "||"),
+        ("{{\"a\"}} {{- \"b\"}}", "ab"),
+        ("{{\"a\" -}} {{\"b\"}}", "ab"),
+        ("a\n\t {{- 1}}", "a1"),
+        ("{{1 -}}\n\n  b", "1b"),
+        ("{{-1}} x", "-1 x"),
+        ("a {{/* multi\nline */}} b", "a  b"),
+    ]);
+}
+
+#[test]
+fn variables_and_scopes() {
+    check_all(&[
+        ("{{$x := 1}}{{$x = 2}}{{$x}}", "2"),
+        ("{{$x := 1}}{{if true}}{{$x = 2}}{{$x := 3}}{{end}}{{$x}}", "2"),
+        ("{{range .L}}{{$.S}}{{end}}", "hellohello"),
+        ("{{with $z := .S}}{{$z}}{{end}}", "hello"),
+        ("{{$a := .M}}{{$a.a}}|{{$a.d.k}}", "one|v"),
+        (
+            "{{$}}",
+            "map[B:true E:[] EM:map[] F:3.5 F3:3 L:[a b] M:map[a:one b:2 c:[x y] d:map[k:v]] N:3 S:hello]",
+        ),
+    ]);
+}
+
+#[test]
+fn conditionals() {
+    check_all(&[
+        ("{{if .MISSING}}a{{else if .S}}b{{else}}c{{end}}", "b"),
+        (
+            "{{if .E}}a{{else}}c{{end}}|{{if .EM}}a{{else}}c{{end}}|{{if 0.0}}a{{else}}c{{end}}",
+            "c|c|c",
+        ),
+        ("{{if and .S .N}}yes{{end}}|{{if or .MISSING .B}}yes{{end}}", "yes|yes"),
+        ("{{if not .MISSING}}none{{end}}", "none"),
+        ("{{if eq .S \"hello\"}}is hello{{end}}", "is hello"),
+        ("{{with .MISSING}}x{{else}}y{{end}}", "y"),
+        ("{{with .L}}{{.}}{{end}}", "[a b]"),
+        ("{{with .MISSING}}a{{else with .S}}{{.}}{{end}}", "hello"),
+        ("{{if false}}{{.X 1}}{{end}}ok", "ok"),
+    ]);
+}
+
+#[test]
+fn range_over_lists_maps_and_ints() {
+    check_all(&[
+        ("{{range $k, $v := .M}}{{$k}}={{$v}};{{end}}", "a=one;b=2;c=[x y];d=map[k:v];"),
+        ("{{range $i, $v := .L}}{{$i}}{{$v}}{{end}}", "0a1b"),
+        ("{{range .E}}{{else}}none{{end}}", "none"),
+        ("{{range .MISSING}}x{{else}}none{{end}}", "none"),
+        ("{{range .L}}{{if eq . \"a\"}}{{continue}}{{end}}{{.}}{{end}}", "b"),
+        ("{{range .L}}{{break}}{{end}}", ""),
+        ("{{range .L}}{{.}}{{if true}}{{break}}{{end}}{{end}}", "a"),
+        (
+            "{{range $i, $v := .M}}{{$i}}{{end}}|{{range $v := .L}}{{$v}}{{end}}|{{range $i := 2}}{{$i}}{{end}}",
+            "abcd|ab|01",
+        ),
+        (
+            "{{range 3}}{{.}}{{end}}|{{range .N}}{{.}}{{end}}|{{range -1}}x{{else}}none{{end}}|{{range 0}}x{{else}}none{{end}}",
+            "012|012|none|none",
+        ),
+        ("{{range .M.c}}<{{.}}>{{end}}", "<x><y>"),
+        ("{{range $v := .L}}{{$v}}{{end}}{{$x := 1}}{{$x}}", "ab1"),
+    ]);
+}
+
+#[test]
+fn comparisons() {
+    check_all(&[
+        (
+            "{{eq .N 3}}|{{eq \"a\" \"b\" \"a\"}}|{{ne 1 2}}|{{lt 1 2}}|{{le \"a\" \"b\"}}|{{gt 1.5 1.0}}|{{ge 2 2}}",
+            "true|true|true|true|true|true|true",
+        ),
+        (
+            "{{eq .B true}}|{{eq .F 3.5}}|{{eq .MISSING nil}}|{{eq .S nil}}|{{eq nil nil}}|{{ne .MISSING \"\"}}",
+            "true|true|true|false|true|true",
+        ),
+        ("{{eq .MISSING \"\"}}", "false"),
+        (
+            "{{and 1 0}}|{{or \"\" \"b\"}}|{{not \"\"}}|{{and 1 2}}|{{or 0 \"\"}}|{{and 1}}|{{or 1}}",
+            "0|b|true|2||1|1",
+        ),
+        ("{{and \"\" (fail \"not evaluated\")}}|{{or 1 (fail \"not evaluated\")}}", "|1"),
+    ]);
+}
+
+#[test]
+fn builtins_len_index_slice_print() {
+    check_all(&[
+        ("{{len .L}}|{{len .EM}}|{{len \"é\"}}|{{len .M}}|{{len \"abc\"}}", "2|0|2|4|3"),
+        (
+            "{{index .L 1}}|{{index .M \"a\"}}|{{index .M \"zz\"}}|{{index .S 1}}|{{index . \"S\"}}|{{index .L}}",
+            "b|one||101|hello|[a b]",
+        ),
+        ("{{index .M.c 0}}|{{index .M \"c\" 1}}|{{index (list (list 1 2)) 0 1}}", "x|y|2"),
+        ("{{slice .L 1}}|{{slice .L}}|{{slice .L 0 1}}|{{slice .L 1 1}}", "[b]|[a b]|[a]|[]"),
+        (
+            "{{print 1 2 \"a\" \"b\" 3}}|{{println 1 \"a\"}}|{{print .L 1}}|{{print nil}}",
+            "1 2ab3|1 a\n|[a b] 1|<nil>",
+        ),
+        (
+            "{{print}}|{{println}}|{{print \"a\" 1 2 \"b\"}}|{{print 1.5 2}}|{{print true false}}",
+            "|\n|a1 2b|1.5 2|true false",
+        ),
+        ("{{printf \"%v\" .MISSING}}|{{printf \"%s\" .MISSING}}", "<nil>|%!s(<nil>)"),
+        ("{{printf \"%q %d %5.2f %x %t %%\" \"a\" 3 3.25159 255 true}}", "\"a\" 3  3.25 ff true %"),
+        (
+            "{{printf \"%s|%d|%v\" 3 \"a\" .L}}|{{printf \"%d\"}}|{{printf \"%d\" 1 2}}",
+            "%!s(int=3)|%!d(string=a)|[a b]|%!d(MISSING)|1%!(EXTRA int=2)",
+        ),
+        ("{{printf \"%v|%s|%d\" .N .S .F}}", "3|hello|%!d(float64=3.5)"),
+        (
+            "{{printf \"%q|%v|%s\" .L .M .L}}",
+            "[\"a\" \"b\"]|map[a:one b:2 c:[x y] d:map[k:v]]|[a b]",
+        ),
+        (
+            "{{printf \"%v %v\" .B nil}}|{{printf \"%T\" 1}}|{{printf \"%v\" (list 1 \"a\" nil)}}",
+            "true <nil>|int|[1 a <nil>]",
+        ),
+    ]);
+}
+
+#[test]
+fn sprig_string_functions() {
+    check_all(&[
+        (
+            "{{title \"hello world\"}}|{{upper \"a\"}}|{{lower \"ABC\"}}|{{title \"hELLO wORLD-foo_bar\"}}",
+            "Hello World|A|abc|HELLO WORLD-Foo_bar",
+        ),
+        (
+            "{{trimAll \"$\" \"$5.00$\"}}|{{trimPrefix \"a\" \"abc\"}}|{{trimSuffix \"c\" \"abc\"}}|{{replace \"a\" \"b\" \"aaa\"}}",
+            "5.00|bc|ab|bbb",
+        ),
+        (
+            "{{contains \"b\" \"abc\"}}|{{hasPrefix \"a\" \"abc\"}}|{{hasSuffix \"c\" \"abc\"}}|{{trim \"  a  \"}}|{{trim \"\\n a \\t\"}}",
+            "true|true|true|a|a",
+        ),
+        ("{{splitList \",\" \"a,b,,c\"}}|{{split \",\" \"a,b\"}}", "[a b  c]|map[_0:a _1:b]"),
+        (
+            "{{split \",\" \"\"}}|{{splitList \",\" \"\"}}|{{splitList \"\" \"abc\"}}",
+            "map[_0:]|[]|[a b c]",
+        ),
+        (
+            "{{quote \"a\" 1}}|{{squote \"a\"}}|{{repeat 3 \"ab\"}}|{{substr 1 3 \"abcdef\"}}|{{toString 1}}|{{atoi \"12\"}}|{{int \"12\"}}|{{atoi \"x\"}}|{{int \"3.7\"}}",
+            "\"a\" \"1\"|'a'|ababab|bc|1|12|12|0|0",
+        ),
+        ("{{quote}}|{{quote nil \"a\"}}|{{squote 1 .L}}", "|\"a\"|'1' '[a b]'"),
+        (
+            "{{repeat 0 \"x\"}}|{{substr -1 2 \"abc\"}}|{{substr 1 99 \"abc\"}}|{{substr 0 -1 \"abc\"}}|{{substr 2 2 \"abc\"}}",
+            "|ab|bc|abc|",
+        ),
+        ("{{indent 2 \"a\\nb\"}}|{{nindent 2 \"a\"}}", "  a\n  b|\n  a"),
+        (
+            "{{toString .L}}|{{toString nil}}|{{toString true}}|{{toString 1.5}}",
+            "[a b]|<nil>|true|1.5",
+        ),
+        (
+            "{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\"}}|{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\"}}",
+            "-W-xxW-|---",
+        ),
+        (
+            "{{regexReplaceAll \"\\\\d+\" \"v1.22.3\" \"N\"}}|{{regexMatch \"^\\\\w+$\" \"ab_1\"}}|{{regexReplaceAllLiteral \"b\" \"abc\" \"$1\"}}",
+            "vN.N.N|true|a$1c",
+        ),
+        (
+            "{{regexFindAll \"[0-9]\" \"a1b2c3\" 2}}|{{regexReplaceAll \"é\" \"café\" \"e\"}}",
+            "[1 2]|cafe",
+        ),
+        (
+            "{{cat \"a\" nil 1}}|{{trunc 2 \"abc\"}}|{{trunc -2 \"abc\"}}|{{splitn \",\" 2 \"a,b,c\"}}",
+            "a 1|ab|bc|map[_0:a _1:b,c]",
+        ),
+    ]);
+}
+
+#[test]
+fn go_task_string_functions() {
+    check_all(&[
+        (
+            "{{splitArgs \"a 'b c' d\"}}|{{shellQuote \"it's\"}}|{{q \"a b\"}}|{{q \"ab\"}}",
+            "[a b c d]|\"it's\"|'a b'|ab",
+        ),
+        (
+            "{{catLines \"a\\nb\\r\\nc\"}}|{{splitLines \"a\\nb\\r\\nc\"}}|{{shellQuote \"\"}}|{{q \"a=b\"}}",
+            "a b c|[a b c]|''|'a=b'",
+        ),
+        ("{{splitArgs `a \"b \\\"c\\\"\" d\\ e`}}|{{len (splitArgs \"  \")}}", "[a b \"c\" d e]|0"),
+        (
+            "{{q \"if\"}}|{{q \"a\\tb\"}}|{{q \"$HOME\"}}|{{q \"a-b_c/d.e:f,g+h@i%j\"}}",
+            "'if'|$'a\\tb'|'$HOME'|a-b_c/d.e:f,g+h@i%j",
+        ),
+    ]);
+}
+
+#[test]
+fn list_and_map_functions() {
+    check_all(&[
+        (
+            "{{uniq (list 1 1 2)}}|{{first .L}}|{{last .L}}|{{join \",\" .L}}|{{join \",\" \"abc\"}}",
+            "[1 2]|a|b|a,b|abc",
+        ),
+        (
+            "{{list 1 \"a\" (list 2)}}|{{list}}|{{uniq (list \"a\" 1 \"a\")}}|{{first .E}}|{{last .E}}",
+            "[1 a [2]]|[]|[a 1]||",
+        ),
+        (
+            "{{join \",\" (list 1 2 nil)}}|{{join \",\" 5}}|{{join \",\" .M}}",
+            "1,2|5|map[a:one b:2 c:[x y] d:map[k:v]]",
+        ),
+        ("{{merge .M (dict \"a\" 9 \"z\" 1)}}", "map[a:9 b:2 c:[x y] d:map[k:v] z:1]"),
+        (
+            "{{(dict \"a\" (dict \"b\" 1)).a.b}}|{{keys .M}}|{{hasKey .M \"a\"}}|{{get .M \"zz\"}}",
+            "1|[a b c d]|true|",
+        ),
+        (
+            "{{rest .L}}|{{initial .L}}|{{reverse .L}}|{{compact (list 0 \"\" 1 nil \"a\")}}|{{sortAlpha (list \"b\" \"a\" 1)}}",
+            "[b]|[a]|[b a]|[1 a]|[1 a b]",
+        ),
+        (
+            "{{has \"a\" .L}}|{{append .L \"c\"}}|{{prepend .L \"z\"}}|{{concat .L (list 1)}}",
+            "true|[a b c]|[z a b]|[a b 1]",
+        ),
+        (
+            "{{spew .L}}",
+            "([]interface {}) (len=2 cap=2) {\n (string) (len=1) \"a\",\n (string) (len=1) \"b\"\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn logic_functions() {
+    check_all(&[
+        (
+            "{{empty \"\"}}|{{empty 0}}|{{empty .L}}|{{coalesce \"\" \"b\"}}|{{ternary \"y\" \"n\" true}}",
+            "true|true|false|b|y",
+        ),
+        (
+            "{{coalesce}}|{{coalesce nil \"\" 0 \"z\"}}|{{empty .MISSING}}|{{empty .EM}}|{{empty false}}|{{empty \"0\"}}",
+            "|z|true|true|true|false",
+        ),
+        (
+            "{{coalesce .E .EM \"\"}}|{{ternary 1 2 false}}|{{empty 0.0}}|{{empty nil}}",
+            "|2|true|true",
+        ),
+        ("{{all 1 \"a\"}}|{{all 1 \"\"}}|{{any 0 \"\"}}|{{any 0 \"a\"}}", "true|false|false|true"),
+    ]);
+}
+
+#[test]
+fn math_functions() {
+    check_all(&[
+        (
+            "{{add 1 2}}|{{div 7 2}}|{{add \"1\" 2}}|{{add 1.5 1}}|{{mul 2 3 4}}|{{sub 5 2}}|{{mod 7 3}}|{{max 1 5 3}}|{{min 2 1}}",
+            "3|3|3|2|24|3|1|5|1",
+        ),
+        (
+            "{{add}}|{{add 1}}|{{add 1 2 3}}|{{max 1 2.5}}|{{min 3 -1}}|{{mod -7 3}}|{{div -7 2}}",
+            "0|1|6|2|-1|-1|-3",
+        ),
+        (
+            "{{add1 1}}|{{max \"3\" 2}}|{{add \"x\" 1}}|{{add nil 1}}|{{add true 1}}|{{int64 \"0x10\"}}|{{float64 \"1.5\"}}",
+            "2|3|1|1|2|0|1.5",
+        ),
+        (
+            "{{int64 \"017\"}}|{{int \"3.0\"}}|{{add \"3.0\" 1}}|{{int \" 5\"}}|{{int \"-5\"}}|{{int \"+5\"}}|{{add \"1_0\" 1}}",
+            "17|0|1|0|-5|5|1",
+        ),
+        ("{{randIntN 1}}|{{len (uuid)}}|{{printf \"%T\" numCPU}}", "0|36|int"),
+    ]);
+}
+
+#[test]
+fn path_and_platform_functions() {
+    check_all(&[
+        ("{{base \"a/b.txt\"}}|{{dir \"a/b.txt\"}}|{{ext \"a/b.txt\"}}", "b.txt|a|.txt"),
+        (
+            "{{dir \"a\"}}|{{dir \"/a\"}}|{{dir \"\"}}|{{base \"\"}}|{{base \"a/\"}}|{{ext \"a\"}}|{{dir \"a//b/\"}}",
+            ".|/|.|.|a||a/b",
+        ),
+        (
+            "{{joinPath \"a\" \"b\" \"../c\"}}|{{joinEnv \"a\" \"b\"}}|{{joinUrl \"http://x/\" \"a\" \"/b\"}}|{{fromSlash \"a/b\"}}|{{toSlash \"a/b\"}}",
+            "a/c|a:b|http://x/a/b|a/b|a/b",
+        ),
+        (
+            "{{relPath \"/a/b\" \"/a/c/d\"}}|{{joinPath \"/\" \"a\"}}|{{joinUrl \"a\" \"b\"}}|{{joinUrl \"http://x\" \"a/\"}}",
+            "../c/d|/a|a/b|http://x/a/",
+        ),
+        (
+            "{{clean \"a/./b/../c\"}}|{{isAbs \"/x\"}}|{{relPath \"a\" \"a\"}}|{{absPath \"/x/../y\"}}",
+            "a/c|true|.|/y",
+        ),
+        ("{{OS}}|{{ARCH | len | lt 0}}|[{{exeExt}}]", "linux|true|[]"),
+    ]);
+}
+
+#[test]
+fn encoding_functions() {
+    check_all(&[
+        (
+            "{{toJson .M}}|{{toJson .L}}|{{toJson \"a\"}}|{{toJson .N}}",
+            "{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}}|[\"a\",\"b\"]|\"a\"|3",
+        ),
+        (
+            "{{toJson .F}}|{{toJson 1e21}}|{{toJson .B}}|{{toJson .EM}}|{{toJson .E}}|{{toJson \"é\\t\\u2028\"}}",
+            "3.5|1e+21|true|{}|[]|\"é\\t\\u2028\"",
+        ),
+        (
+            "{{toJson nil}}|{{toJson (list 1.5 true nil)}}|{{toJson \"<&>\"}}|{{toJson 1e-7}}",
+            "null|[1.5,true,null]|\"\\u003c\\u0026\\u003e\"|1e-7",
+        ),
+        (
+            "{{fromJson \"{\\\"a\\\":1,\\\"b\\\":[1,2.5]}\"}}|{{fromJson \"bad\"}}",
+            "map[a:1 b:[1 2.5]]|",
+        ),
+        (
+            "{{fromJson \"[1, \\\"a\\\", true, null, {\\\"z\\\":1.5e3}]\"}}|{{(fromJson `{\"s\":\"\\u00e9\\ud83d\\ude00\"}`).s}}",
+            "[1 a true <nil> map[z:1500]]|é😀",
+        ),
+        ("{{toPrettyJson (dict \"a\" (list 1))}}", "{\n  \"a\": [\n    1\n  ]\n}"),
+        (
+            "{{b64enc \"hi\"}}|{{b64dec \"aGk=\"}}|{{b64enc \"\"}}|{{b64enc \"abcd\"}}|{{b64dec \"YWJjZA==\"}}|{{b64dec \"!\"}}",
+            "aGk=|hi||YWJjZA==|abcd|illegal base64 data at input byte 0",
+        ),
+        ("{{sha256sum \"a\"}}", "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"),
+        ("{{sha256sum \"\"}}", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ]);
+}
+
+#[test]
+fn date_functions() {
+    check_all(&[
+        (
+            "{{dateInZone \"2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000 MST\" 86400 \"UTC\"}}",
+            "1970-01-02T00:00:00Z Fri Jan  2 12AM .000 UTC",
+        ),
+        (
+            "{{dateInZone \"2006-01-02 15:04\" 0 \"UTC\"}}|{{dateInZone \"20060102\" 1700000000 \"\"}}",
+            "1970-01-01 00:00|20231114",
+        ),
+        (
+            "{{now | dateInZone \"2006\" \"UTC\" | len}}|{{unixEpoch 42}}|{{dateInZone \"2006\" \"x\" \"UTC\" | len}}",
+            "4|42|4",
+        ),
+        (
+            "{{dateInZone \"15:04:05.000\" \"2023-11-14 22:13:20.5 +0000 UTC\" \"UTC\"}}",
+            "22:13:20.500",
+        ),
+    ]);
+}
