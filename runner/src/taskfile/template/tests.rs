@@ -475,3 +475,344 @@ fn date_functions() {
         ),
     ]);
 }
+
+#[test]
+fn parse_errors_name_the_problem() {
+    let cases = [
+        ("{{ foo 1 }}", "function \"foo\" not defined", 3),
+        ("{{ if }}", "missing value for if", 6),
+        ("a{{ end }}", "unexpected {{end}}", 1),
+        ("{{ if 1 }}a", "unclosed {{if}}: missing {{end}}", 0),
+        ("{{ range .L }}a", "unclosed {{range}}: missing {{end}}", 0),
+        ("{{ 1 | 2 }}", "non executable command in pipeline stage 2", 7),
+        ("{{ .S", "unclosed action", 0),
+        ("ab {{ \"unclosed", "unterminated quoted string", 6),
+        ("{{/* unclosed", "unclosed comment", 0),
+        ("{{ \"x\" }}{{/* bad */ 1 }}", "comment ends before closing delimiter", 20),
+        ("{{ $y }}", "undefined variable \"$y\"", 3),
+        ("{{ $x = 1 }}", "undefined variable \"$x\"", 3),
+        ("{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}", "undefined variable \"$x\"", 38),
+        ("{{ break }}", "{{break}} outside {{range}}", 0),
+        ("{{ continue }}", "{{continue}} outside {{range}}", 0),
+        ("{{ 'ab' }}", "malformed character constant: 'ab'", 3),
+        ("{{ .X-y }}", "bad character U+002D '-'", 5),
+        ("{{ - 1 }}", "illegal number syntax: \"-\"", 3),
+        ("{{ 9223372036854775808 }}", "integer overflow: \"9223372036854775808\"", 3),
+        ("{{ 12ab }}", "bad number syntax: \"12ab\"", 3),
+        ("{{ }}", "missing value for command", 3),
+        ("{{ .X | }}", "missing value for command", 8),
+        ("{{ ( }}", "missing value for parenthesized pipeline", 5),
+        ("{{ (1 }}", "unclosed left paren", 3),
+        ("{{ ) }}", "unexpected right paren", 3),
+        ("{{ else }}", "unexpected {{else}}", 0),
+        ("{{ if 1 }}{{ else }}{{ else }}{{ end }}", "unexpected {{else}} after {{else}}", 20),
+        ("{{ range $i, $v, $w := .L }}{{ end }}", "too many declarations in range", 13),
+        ("{{ $x, $y := 1 }}", "too many declarations", 3),
+        (
+            "{{ define \"x\" }}",
+            "`define` actions are not supported: every Taskfile field is a single template",
+            0,
+        ),
+        (
+            "{{ template \"x\" }}",
+            "`template` actions are not supported: every Taskfile field is a single template",
+            0,
+        ),
+        ("{{ .X \"a\"\"b\" }}", "unexpected \"b\" in operand", 9),
+        ("{{ 1 end }}", "unexpected <end> in command", 5),
+        ("{{ \"\\q\" }}", "invalid escape sequence in quoted string", 3),
+        ("{{ 1i }}", "complex numbers are not supported: \"1i\"", 3),
+    ];
+    for (template, message, offset) in cases {
+        let error = Template::parse(template).expect_err(template);
+        assert_eq!(error.message, message, "template: {template}");
+        assert_eq!(error.offset, offset, "template: {template}");
+    }
+}
+
+#[test]
+fn render_errors_name_the_problem() {
+    check_errors(&[
+        ("{{ len 3 }}", "error calling len: len of type int"),
+        ("{{ len .MISSING }}", "error calling len: len of nil"),
+        ("{{ eq 1 \"1\" }}", "error calling eq: incompatible types for comparison"),
+        ("{{ eq .N 3.0 }}", "error calling eq: incompatible types for comparison"),
+        ("{{ lt 1 2.5 }}", "error calling lt: incompatible types for comparison"),
+        ("{{ lt true false }}", "error calling lt: invalid type for comparison"),
+        ("{{ eq .L .L }}", "error calling eq: non-comparable type [a b]: []interface {}"),
+        ("{{ eq 1 }}", "error calling eq: missing argument for comparison"),
+        ("{{ eq }}", "wrong number of args for eq: want at least 1 got 0"),
+        ("{{ not }}", "wrong number of args for not: want 1 got 0"),
+        ("{{ and }}", "wrong number of args for and: want at least 1 got 0"),
+        ("{{ upper \"a\" \"b\" }}", "wrong number of args for upper: want 1 got 2"),
+        ("{{ \"a\" | upper \"b\" }}", "wrong number of args for upper: want 1 got 2"),
+        ("{{ sub 1 }}", "wrong number of args for sub: want 2 got 1"),
+        ("{{ printf }}", "wrong number of args for printf: want at least 1 got 0"),
+        ("{{ default }}", "wrong number of args for default: want at least 1 got 0"),
+        ("{{ upper 1 }}", "error calling upper: expected string; found 1"),
+        ("{{ ternary \"y\" \"n\" \"\" }}", "error calling ternary: expected bool; found \"\""),
+        ("{{ repeat \"x\" \"y\" }}", "error calling repeat: expected integer; found \"x\""),
+        ("{{ .S.x }}", "can't evaluate field x in type string"),
+        ("{{ .L.x }}", "can't evaluate field x in type []interface {}"),
+        ("{{ .N.x }}", "can't evaluate field x in type int"),
+        ("{{ .M.a.x }}", "can't evaluate field x in type string"),
+        ("{{ (list 1 2).x }}", "can't evaluate field x in type []interface {}"),
+        ("{{ now.Unix }}", "can't evaluate field Unix in type string"),
+        ("{{ 1 2 }}", "can't give argument to non-function 1"),
+        ("{{ .S 1 }}", "can't give argument to non-function hello"),
+        ("{{ .S | .S }}", "can't give argument to non-function hello"),
+        ("{{ nil }}", "nil is not a command"),
+        ("{{ range \"abc\" }}{{ end }}", "range can't iterate over abc"),
+        ("{{ range .B }}{{ end }}", "range can't iterate over true"),
+        ("{{ range $i, $v := 3 }}{{ end }}", "can't use 3 to iterate over more than one variable"),
+        (
+            "{{ range 2000000 }}{{ end }}",
+            "range over 2000000 exceeds the limit of 1000000 iterations",
+        ),
+        ("{{ index .L 5 }}", "error calling index: index out of range: 5"),
+        ("{{ index .L -1 }}", "error calling index: index out of range: -1"),
+        ("{{ index .L \"x\" }}", "error calling index: cannot index slice/array with type string"),
+        ("{{ index .M 1 }}", "error calling index: value has type int; should be string"),
+        ("{{ index .MISSING 1 }}", "error calling index: index of untyped nil"),
+        ("{{ index .N 1 }}", "error calling index: can't index item of type int"),
+        (
+            "{{ slice .S 1 3 }}",
+            "error calling slice: list should be type of slice or array but string",
+        ),
+        ("{{ slice .L 3 }}", "error calling slice: slice index out of bounds"),
+        ("{{ first \"abc\" }}", "error calling first: cannot find first on type string"),
+        ("{{ uniq .M }}", "error calling uniq: cannot find uniq on type map"),
+        ("{{ concat .L 1 }}", "error calling concat: cannot concat type int as list"),
+        ("{{ merge .M .L }}", "error calling merge: `merge` expects a map; found slice"),
+        ("{{ div 1 0 }}", "error calling div: integer divide by zero"),
+        ("{{ mod 1 0 }}", "error calling mod: integer divide by zero"),
+        ("{{ substr 3 1 \"abcdef\" }}", "error calling substr: slice bounds out of range [3:1]"),
+        (
+            "{{ repeat 100000000 \"ab\" }}",
+            "error calling repeat: the result would exceed 16777216 bytes",
+        ),
+        ("{{ repeat -1 \"ab\" }}", "error calling repeat: negative repeat count"),
+        (
+            "{{ randIntN 0 }}",
+            "error calling randIntN: invalid argument 0 to randIntN: it must be positive",
+        ),
+        ("{{ fail \"boom\" }}", "error calling fail: boom"),
+        (
+            "{{ mustFromJson \"bad\" }}",
+            "error calling mustFromJson: invalid character 'b' looking for beginning of value",
+        ),
+        ("{{ mustFromJson \"[1,\" }}", "error calling mustFromJson: unexpected end of JSON input"),
+        ("{{ relPath \"a\" \"/b\" }}", "error calling relPath: Rel: can't make /b relative to a"),
+        ("{{ splitArgs \"'a\" }}", "error calling splitArgs: reached EOF without closing quote '"),
+    ]);
+
+    let error = run("{{ regexReplaceAll \"[\" \"a\" \"b\" }}").unwrap_err();
+    assert!(
+        error.message.starts_with("error calling regexReplaceAll: regexp: Compile(\"[\"): "),
+        "{error}"
+    );
+}
+
+#[test]
+fn error_offsets_point_at_the_failing_part() {
+    let cases = [
+        ("ab {{ len 3 }}", 6),
+        ("{{ .S }} {{ .S.x }}", 12),
+        ("x\n{{ upper 1 }}", 5),
+        ("{{ if true }}{{ index .L 9 }}{{ end }}", 16),
+        ("{{ .S | printf \"%s\" | len | upper }}", 28),
+    ];
+    for (template, offset) in cases {
+        let error = run(template).expect_err(template);
+        assert_eq!(error.offset, offset, "template: {template}, error: {error}");
+    }
+}
+
+#[test]
+fn line_column_counts_from_one() {
+    let text = "a\nbc {{ foo }}\n";
+    let error = Template::parse(text).unwrap_err();
+    assert_eq!(error.line_column(text), (2, 7));
+    assert_eq!(TemplateError::new("x", 0).line_column(text), (1, 1));
+    assert_eq!(TemplateError::new("x", 99).line_column(text), (3, 1));
+    assert_eq!(TemplateError::new("x", 1).line_column("é"), (1, 1));
+}
+
+#[test]
+fn display_is_the_message() {
+    let error = Template::parse("{{ foo }}").unwrap_err();
+    assert_eq!(error.to_string(), "function \"foo\" not defined");
+}
+
+#[test]
+fn render_fast_path_skips_parsing() {
+    let data = data();
+    assert_eq!(render("no actions {{/* here", &data).unwrap_err().message, "unclosed comment");
+    assert_eq!(render("no actions here }}", &data).unwrap(), "no actions here }}");
+    assert_eq!(render("{ {.S} }", &data).unwrap(), "{ {.S} }");
+    assert_eq!(render("{{.S}}", &data).unwrap(), "hello");
+}
+
+#[test]
+fn template_renders_many_times() {
+    let template = Template::parse("{{.NAME | default \"nobody\"}}").unwrap();
+    let mut vars = BTreeMap::new();
+    assert_eq!(template.render(&Value::Map(vars.clone())).unwrap(), "nobody");
+
+    vars.insert("NAME".to_owned(), Value::from("ann"));
+    assert_eq!(template.render(&Value::Map(vars)).unwrap(), "ann");
+    assert_eq!(template.render(&Value::Nil).unwrap(), "nobody");
+}
+
+#[test]
+fn value_conversions() {
+    assert_eq!(Value::from("a"), Value::String("a".to_owned()));
+    assert_eq!(Value::from("a".to_owned()), Value::String("a".to_owned()));
+    assert_eq!(Value::from(true), Value::Bool(true));
+    assert_eq!(Value::from(7i64), Value::Int(7));
+    assert_eq!(Value::from(vec![Value::Nil]), Value::List(vec![Value::Nil]));
+}
+
+/// A deterministic linear congruential generator, so the odd inputs are the
+/// same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    const FRAGMENTS: &[&str] = &[
+        "{{",
+        "}}",
+        "{{- ",
+        " -}}",
+        "{{/*",
+        "*/}}",
+        " ",
+        "\n",
+        ".",
+        ".S",
+        ".M.a",
+        ".L",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        ",",
+        "|",
+        "(",
+        ")",
+        "\"",
+        "\"a\"",
+        "`",
+        "'",
+        "'a'",
+        "\\",
+        "if ",
+        "else ",
+        "end",
+        "range ",
+        "with ",
+        "break",
+        "continue",
+        "define",
+        "printf ",
+        "\"%d %s %v %5.2f %q %[2]d %*d %\"",
+        "default ",
+        "len ",
+        "index ",
+        "slice ",
+        "eq ",
+        "and ",
+        "or ",
+        "not ",
+        "list ",
+        "dict ",
+        "repeat ",
+        "add ",
+        "div ",
+        "date ",
+        "\"2006-01-02\"",
+        "now",
+        "toJson ",
+        "fromJson ",
+        "\"[1,{\\\"a\\\":\"",
+        "b64dec ",
+        "regexReplaceAll ",
+        "\"(\"",
+        "substr ",
+        "1",
+        "-1",
+        "0x",
+        "1e",
+        "1.5",
+        "99999999999999999999",
+        "9",
+        "-",
+        "+",
+        "nil",
+        "true",
+        "é",
+        "\u{0}",
+        "}",
+        "{",
+        "*/",
+        "splitArgs ",
+        "shellQuote ",
+        "joinPath ",
+        "relPath ",
+        "spew ",
+        "trunc ",
+        "indent ",
+    ];
+
+    let data = data();
+    let mut random = Lcg(0x5eed);
+    let mut outcomes = (0, 0);
+    for _ in 0..600 {
+        let mut text = String::new();
+        for _ in 0..=random.next() % 24 {
+            text.push_str(FRAGMENTS[random.next() % FRAGMENTS.len()]);
+        }
+        if random.next().is_multiple_of(4) {
+            let cut = random.next() % (text.len() + 1);
+            while !text.is_char_boundary(cut.min(text.len())) {
+                text.pop();
+            }
+            text.truncate(cut.min(text.len()));
+        }
+
+        match Template::parse(&text).and_then(|template| template.render(&data)) {
+            Ok(_) => outcomes.0 += 1,
+            Err(error) => {
+                assert!(error.offset <= text.len(), "offset {} beyond {text:?}", error.offset);
+                assert!(!error.message.is_empty(), "empty message for {text:?}");
+                outcomes.1 += 1;
+            }
+        }
+    }
+
+    assert!(outcomes.0 > 20, "too few inputs rendered: {outcomes:?}");
+    assert!(outcomes.1 > 20, "too few inputs failed: {outcomes:?}");
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    const ALPHABET: &[u8] = b"{}-/* .$|()\"'`\\:=,aZ09\n\xff";
+    let data = data();
+    let mut random = Lcg(42);
+    for _ in 0..300 {
+        let length = random.next() % 40;
+        let bytes: Vec<u8> =
+            (0..length).map(|_| ALPHABET[random.next() % ALPHABET.len()]).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(template) = Template::parse(&text) {
+            let _ = template.render(&data);
+        }
+    }
+}
