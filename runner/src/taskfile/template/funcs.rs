@@ -83,15 +83,6 @@ const fn at_least(
     Function { name, min_args: count, max_args: None, call: Call::Plain(body) }
 }
 
-const fn between(
-    name: &'static str,
-    min: usize,
-    max: usize,
-    body: fn(&[Value]) -> Result<Value, String>,
-) -> Function {
-    Function { name, min_args: min, max_args: Some(max), call: Call::Plain(body) }
-}
-
 static FUNCTIONS: &[Function] = &[
     // Go's builtins.
     Function { name: "and", min_args: 1, max_args: None, call: Call::And },
@@ -138,7 +129,6 @@ static FUNCTIONS: &[Function] = &[
     exact("repeat", 2, strings::repeat),
     exact("substr", 3, strings::substr),
     exact("trunc", 2, strings::trunc),
-    exact("nospace", 1, strings::nospace),
     at_least("cat", 0, strings::cat),
     at_least("quote", 0, strings::quote),
     at_least("squote", 0, strings::squote),
@@ -267,17 +257,14 @@ pub(crate) fn int_arg(args: &[Value], position: usize) -> Result<i64, String> {
 }
 
 /// Converts any value to an integer as sprig's `toInt64` does: numbers
-/// truncate, strings parse (with `0x` and `0` prefixes) or give 0, booleans
-/// give 1 or 0, everything else 0.
+/// truncate, decimal strings parse and other strings give 0, booleans give
+/// 1 or 0, everything else 0.
 pub(crate) fn to_int64(value: &Value) -> i64 {
     match value {
         Value::Int(number) => *number,
         Value::Float(number) if number.is_finite() => *number as i64,
         Value::Bool(flag) => i64::from(*flag),
-        Value::String(text) => match super::parse::parse_number(text.trim()) {
-            Ok(Value::Int(number)) if !text.contains(['_', 'e', 'E']) => number,
-            _ => 0,
-        },
+        Value::String(text) => text.parse().unwrap_or(0),
         _ => 0,
     }
 }
@@ -288,7 +275,7 @@ pub(crate) fn to_float64(value: &Value) -> f64 {
         Value::Int(number) => *number as f64,
         Value::Float(number) => *number,
         Value::Bool(flag) => f64::from(u8::from(*flag)),
-        Value::String(text) => text.trim().parse().unwrap_or(0.0),
+        Value::String(text) => text.parse().unwrap_or(0.0),
         _ => 0.0,
     }
 }

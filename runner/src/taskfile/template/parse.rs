@@ -76,8 +76,14 @@ pub(crate) enum Term {
 
 /// Parses a token list into the nodes of a template.
 pub(crate) fn parse(tokens: Vec<Token>, text_len: usize) -> Result<Vec<Node>, TemplateError> {
-    let mut parser =
-        Parser { tokens, position: 0, variables: vec!["$".to_owned()], range_depth: 0, text_len };
+    let mut parser = Parser {
+        tokens,
+        position: 0,
+        variables: vec!["$".to_owned()],
+        range_depth: 0,
+        paren_depth: 0,
+        text_len,
+    };
     let (nodes, ending) = parser.parse_list()?;
     match ending {
         Ending::Eof => Ok(nodes),
@@ -104,6 +110,8 @@ struct Parser {
     /// Variables in scope, innermost last; `$` is always defined.
     variables: Vec<String>,
     range_depth: usize,
+    /// How many `(` enclose the current position, so a stray `)` is reported.
+    paren_depth: usize,
     text_len: usize,
 }
 
@@ -419,6 +427,13 @@ impl Parser {
                         cursor += 1;
                     }
                 }
+                Some(TokenKind::Comma) => {
+                    let place = if in_range { " in range" } else { "" };
+                    return Err(TemplateError::new(
+                        format!("too many declarations{place}"),
+                        offset,
+                    ));
+                }
                 _ if names.is_empty() => return Ok((Vec::new(), false)),
                 _ => return Err(TemplateError::new("expected := after range variables", offset)),
             }
@@ -434,6 +449,9 @@ impl Parser {
             self.skip_spaces();
             match self.peek_kind() {
                 None => return Err(TemplateError::new("unclosed action", self.text_len)),
+                Some(TokenKind::RightParen) if self.paren_depth == 0 => {
+                    return Err(TemplateError::new("unexpected right paren", self.offset()));
+                }
                 Some(TokenKind::Pipe | TokenKind::RightDelim | TokenKind::RightParen) => break,
                 _ => {}
             }
@@ -502,7 +520,10 @@ impl Parser {
                 parse_number(&text).map_err(|message| TemplateError::new(message, offset))?,
             ),
             TokenKind::LeftParen => {
-                let pipeline = self.parse_pipeline("parenthesized pipeline", false)?;
+                self.paren_depth += 1;
+                let pipeline = self.parse_pipeline("parenthesized pipeline", false);
+                self.paren_depth -= 1;
+                let pipeline = pipeline?;
                 self.skip_spaces();
                 if self.peek_kind() != Some(&TokenKind::RightParen) {
                     return Err(TemplateError::new("unclosed left paren", offset));

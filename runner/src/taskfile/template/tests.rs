@@ -96,3 +96,723 @@ fn default_treats_zero_values_as_empty() {
         ("{{default \"d\" .MISSING.x}}", "d"),
     ]);
 }
+
+#[test]
+fn literals_decode_like_go() {
+    check_all(&[
+        (
+            "{{1.5}}|{{1e3}}|{{1000000.0}}|{{0x10}}|{{'a'}}|{{-2}}|{{1_000}}",
+            "1.5|1000|1e+06|16|97|-2|1000",
+        ),
+        (
+            "{{1.5e2}}|{{0b101}}|{{0o17}}|{{017}}|{{.5}}|{{1.}}|{{1e100}}",
+            "150|5|15|15|0.5|1|1e+100",
+        ),
+        (
+            "{{9223372036854775807}}|{{0x1p4}}|{{+3}}|{{1e-7}}|{{123456789.0}}",
+            "9223372036854775807|16|3|1e-07|1.23456789e+08",
+        ),
+        (
+            "{{'\\n'}}|{{'\\''}}|{{\"\\\"\"}}|{{\"\\a\\b\\f\\v\\\\\" | len}}|{{'\\u00e9'}}",
+            "10|39|\"|5|233",
+        ),
+        ("{{\"\\u00e9\\t\\x41\\101\"}}|{{`raw\\n`}}", "é\tAA|raw\\n"),
+        ("{{true}}|{{false}}", "true|false"),
+    ]);
+}
+
+#[test]
+fn trimming_and_comments() {
+    check_all(&[
+        ("a  {{- \"x\" -}}  b", "axb"),
+        ("x {{- /* c */ -}} y", "xy"),
+        ("{{/* only */}}|{{- /* a */ -}}|", "||"),
+        ("{{\"a\"}} {{- \"b\"}}", "ab"),
+        ("{{\"a\" -}} {{\"b\"}}", "ab"),
+        ("a\n\t {{- 1}}", "a1"),
+        ("{{1 -}}\n\n  b", "1b"),
+        ("{{-1}} x", "-1 x"),
+        ("a {{/* multi\nline */}} b", "a  b"),
+    ]);
+}
+
+#[test]
+fn variables_and_scopes() {
+    check_all(&[
+        ("{{$x := 1}}{{$x = 2}}{{$x}}", "2"),
+        ("{{$x := 1}}{{if true}}{{$x = 2}}{{$x := 3}}{{end}}{{$x}}", "2"),
+        ("{{range .L}}{{$.S}}{{end}}", "hellohello"),
+        ("{{with $z := .S}}{{$z}}{{end}}", "hello"),
+        ("{{$a := .M}}{{$a.a}}|{{$a.d.k}}", "one|v"),
+        (
+            "{{$}}",
+            "map[B:true E:[] EM:map[] F:3.5 F3:3 L:[a b] M:map[a:one b:2 c:[x y] d:map[k:v]] N:3 S:hello]",
+        ),
+    ]);
+}
+
+#[test]
+fn conditionals() {
+    check_all(&[
+        ("{{if .MISSING}}a{{else if .S}}b{{else}}c{{end}}", "b"),
+        (
+            "{{if .E}}a{{else}}c{{end}}|{{if .EM}}a{{else}}c{{end}}|{{if 0.0}}a{{else}}c{{end}}",
+            "c|c|c",
+        ),
+        ("{{if and .S .N}}yes{{end}}|{{if or .MISSING .B}}yes{{end}}", "yes|yes"),
+        ("{{if not .MISSING}}none{{end}}", "none"),
+        ("{{if eq .S \"hello\"}}is hello{{end}}", "is hello"),
+        ("{{with .MISSING}}x{{else}}y{{end}}", "y"),
+        ("{{with .L}}{{.}}{{end}}", "[a b]"),
+        ("{{with .MISSING}}a{{else with .S}}{{.}}{{end}}", "hello"),
+        ("{{if false}}{{.X 1}}{{end}}ok", "ok"),
+    ]);
+}
+
+#[test]
+fn range_over_lists_maps_and_ints() {
+    check_all(&[
+        ("{{range $k, $v := .M}}{{$k}}={{$v}};{{end}}", "a=one;b=2;c=[x y];d=map[k:v];"),
+        ("{{range $i, $v := .L}}{{$i}}{{$v}}{{end}}", "0a1b"),
+        ("{{range .E}}{{else}}none{{end}}", "none"),
+        ("{{range .MISSING}}x{{else}}none{{end}}", "none"),
+        ("{{range .L}}{{if eq . \"a\"}}{{continue}}{{end}}{{.}}{{end}}", "b"),
+        ("{{range .L}}{{break}}{{end}}", ""),
+        ("{{range .L}}{{.}}{{if true}}{{break}}{{end}}{{end}}", "a"),
+        (
+            "{{range $i, $v := .M}}{{$i}}{{end}}|{{range $v := .L}}{{$v}}{{end}}|{{range $i := 2}}{{$i}}{{end}}",
+            "abcd|ab|01",
+        ),
+        (
+            "{{range 3}}{{.}}{{end}}|{{range .N}}{{.}}{{end}}|{{range -1}}x{{else}}none{{end}}|{{range 0}}x{{else}}none{{end}}",
+            "012|012|none|none",
+        ),
+        ("{{range .M.c}}<{{.}}>{{end}}", "<x><y>"),
+        ("{{range $v := .L}}{{$v}}{{end}}{{$x := 1}}{{$x}}", "ab1"),
+    ]);
+}
+
+#[test]
+fn comparisons() {
+    check_all(&[
+        (
+            "{{eq .N 3}}|{{eq \"a\" \"b\" \"a\"}}|{{ne 1 2}}|{{lt 1 2}}|{{le \"a\" \"b\"}}|{{gt 1.5 1.0}}|{{ge 2 2}}",
+            "true|true|true|true|true|true|true",
+        ),
+        (
+            "{{eq .B true}}|{{eq .F 3.5}}|{{eq .MISSING nil}}|{{eq .S nil}}|{{eq nil nil}}|{{ne .MISSING \"\"}}",
+            "true|true|true|false|true|true",
+        ),
+        ("{{eq .MISSING \"\"}}", "false"),
+        (
+            "{{and 1 0}}|{{or \"\" \"b\"}}|{{not \"\"}}|{{and 1 2}}|{{or 0 \"\"}}|{{and 1}}|{{or 1}}",
+            "0|b|true|2||1|1",
+        ),
+        ("{{and \"\" (fail \"not evaluated\")}}|{{or 1 (fail \"not evaluated\")}}", "|1"),
+    ]);
+}
+
+#[test]
+fn builtins_len_index_slice_print() {
+    check_all(&[
+        ("{{len .L}}|{{len .EM}}|{{len \"é\"}}|{{len .M}}|{{len \"abc\"}}", "2|0|2|4|3"),
+        (
+            "{{index .L 1}}|{{index .M \"a\"}}|{{index .M \"zz\"}}|{{index .S 1}}|{{index . \"S\"}}|{{index .L}}",
+            "b|one||101|hello|[a b]",
+        ),
+        ("{{index .M.c 0}}|{{index .M \"c\" 1}}|{{index (list (list 1 2)) 0 1}}", "x|y|2"),
+        ("{{slice .L 1}}|{{slice .L}}|{{slice .L 0 1}}|{{slice .L 1 1}}", "[b]|[a b]|[a]|[]"),
+        (
+            "{{print 1 2 \"a\" \"b\" 3}}|{{println 1 \"a\"}}|{{print .L 1}}|{{print nil}}",
+            "1 2ab3|1 a\n|[a b] 1|<nil>",
+        ),
+        (
+            "{{print}}|{{println}}|{{print \"a\" 1 2 \"b\"}}|{{print 1.5 2}}|{{print true false}}",
+            "|\n|a1 2b|1.5 2|true false",
+        ),
+        ("{{printf \"%v\" .MISSING}}|{{printf \"%s\" .MISSING}}", "<nil>|%!s(<nil>)"),
+        ("{{printf \"%q %d %5.2f %x %t %%\" \"a\" 3 3.25159 255 true}}", "\"a\" 3  3.25 ff true %"),
+        (
+            "{{printf \"%s|%d|%v\" 3 \"a\" .L}}|{{printf \"%d\"}}|{{printf \"%d\" 1 2}}",
+            "%!s(int=3)|%!d(string=a)|[a b]|%!d(MISSING)|1%!(EXTRA int=2)",
+        ),
+        ("{{printf \"%v|%s|%d\" .N .S .F}}", "3|hello|%!d(float64=3.5)"),
+        (
+            "{{printf \"%q|%v|%s\" .L .M .L}}",
+            "[\"a\" \"b\"]|map[a:one b:2 c:[x y] d:map[k:v]]|[a b]",
+        ),
+        (
+            "{{printf \"%v %v\" .B nil}}|{{printf \"%T\" 1}}|{{printf \"%v\" (list 1 \"a\" nil)}}",
+            "true <nil>|int|[1 a <nil>]",
+        ),
+    ]);
+}
+
+#[test]
+fn sprig_string_functions() {
+    check_all(&[
+        (
+            "{{title \"hello world\"}}|{{upper \"a\"}}|{{lower \"ABC\"}}|{{title \"hELLO wORLD-foo_bar\"}}",
+            "Hello World|A|abc|HELLO WORLD-Foo_bar",
+        ),
+        (
+            "{{trimAll \"$\" \"$5.00$\"}}|{{trimPrefix \"a\" \"abc\"}}|{{trimSuffix \"c\" \"abc\"}}|{{replace \"a\" \"b\" \"aaa\"}}",
+            "5.00|bc|ab|bbb",
+        ),
+        (
+            "{{contains \"b\" \"abc\"}}|{{hasPrefix \"a\" \"abc\"}}|{{hasSuffix \"c\" \"abc\"}}|{{trim \"  a  \"}}|{{trim \"\\n a \\t\"}}",
+            "true|true|true|a|a",
+        ),
+        ("{{splitList \",\" \"a,b,,c\"}}|{{split \",\" \"a,b\"}}", "[a b  c]|map[_0:a _1:b]"),
+        (
+            "{{split \",\" \"\"}}|{{splitList \",\" \"\"}}|{{splitList \"\" \"abc\"}}",
+            "map[_0:]|[]|[a b c]",
+        ),
+        (
+            "{{quote \"a\" 1}}|{{squote \"a\"}}|{{repeat 3 \"ab\"}}|{{substr 1 3 \"abcdef\"}}|{{toString 1}}|{{atoi \"12\"}}|{{int \"12\"}}|{{atoi \"x\"}}|{{int \"3.7\"}}",
+            "\"a\" \"1\"|'a'|ababab|bc|1|12|12|0|0",
+        ),
+        ("{{quote}}|{{quote nil \"a\"}}|{{squote 1 .L}}", "|\"a\"|'1' '[a b]'"),
+        (
+            "{{repeat 0 \"x\"}}|{{substr -1 2 \"abc\"}}|{{substr 1 99 \"abc\"}}|{{substr 0 -1 \"abc\"}}|{{substr 2 2 \"abc\"}}",
+            "|ab|bc|abc|",
+        ),
+        ("{{indent 2 \"a\\nb\"}}|{{nindent 2 \"a\"}}", "  a\n  b|\n  a"),
+        (
+            "{{toString .L}}|{{toString nil}}|{{toString true}}|{{toString 1.5}}",
+            "[a b]|<nil>|true|1.5",
+        ),
+        (
+            "{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\"}}|{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\"}}",
+            "-W-xxW-|---",
+        ),
+        (
+            "{{regexReplaceAll \"\\\\d+\" \"v1.22.3\" \"N\"}}|{{regexMatch \"^\\\\w+$\" \"ab_1\"}}|{{regexReplaceAllLiteral \"b\" \"abc\" \"$1\"}}",
+            "vN.N.N|true|a$1c",
+        ),
+        (
+            "{{regexFindAll \"[0-9]\" \"a1b2c3\" 2}}|{{regexReplaceAll \"é\" \"café\" \"e\"}}",
+            "[1 2]|cafe",
+        ),
+        (
+            "{{cat \"a\" nil 1}}|{{trunc 2 \"abc\"}}|{{trunc -2 \"abc\"}}|{{splitn \",\" 2 \"a,b,c\"}}",
+            "a 1|ab|bc|map[_0:a _1:b,c]",
+        ),
+    ]);
+}
+
+#[test]
+fn go_task_string_functions() {
+    check_all(&[
+        (
+            "{{splitArgs \"a 'b c' d\"}}|{{shellQuote \"it's\"}}|{{q \"a b\"}}|{{q \"ab\"}}",
+            "[a b c d]|\"it's\"|'a b'|ab",
+        ),
+        (
+            "{{catLines \"a\\nb\\r\\nc\"}}|{{splitLines \"a\\nb\\r\\nc\"}}|{{shellQuote \"\"}}|{{q \"a=b\"}}",
+            "a b c|[a b c]|''|'a=b'",
+        ),
+        ("{{splitArgs `a \"b \\\"c\\\"\" d\\ e`}}|{{len (splitArgs \"  \")}}", "[a b \"c\" d e]|0"),
+        (
+            "{{q \"if\"}}|{{q \"a\\tb\"}}|{{q \"$HOME\"}}|{{q \"a-b_c/d.e:f,g+h@i%j\"}}",
+            "'if'|$'a\\tb'|'$HOME'|a-b_c/d.e:f,g+h@i%j",
+        ),
+    ]);
+}
+
+#[test]
+fn list_and_map_functions() {
+    check_all(&[
+        (
+            "{{uniq (list 1 1 2)}}|{{first .L}}|{{last .L}}|{{join \",\" .L}}|{{join \",\" \"abc\"}}",
+            "[1 2]|a|b|a,b|abc",
+        ),
+        (
+            "{{list 1 \"a\" (list 2)}}|{{list}}|{{uniq (list \"a\" 1 \"a\")}}|{{first .E}}|{{last .E}}",
+            "[1 a [2]]|[]|[a 1]||",
+        ),
+        (
+            "{{join \",\" (list 1 2 nil)}}|{{join \",\" 5}}|{{join \",\" .M}}",
+            "1,2|5|map[a:one b:2 c:[x y] d:map[k:v]]",
+        ),
+        ("{{merge .M (dict \"a\" 9 \"z\" 1)}}", "map[a:9 b:2 c:[x y] d:map[k:v] z:1]"),
+        (
+            "{{(dict \"a\" (dict \"b\" 1)).a.b}}|{{keys .M}}|{{hasKey .M \"a\"}}|{{get .M \"zz\"}}",
+            "1|[a b c d]|true|",
+        ),
+        (
+            "{{rest .L}}|{{initial .L}}|{{reverse .L}}|{{compact (list 0 \"\" 1 nil \"a\")}}|{{sortAlpha (list \"b\" \"a\" 1)}}",
+            "[b]|[a]|[b a]|[1 a]|[1 a b]",
+        ),
+        (
+            "{{has \"a\" .L}}|{{append .L \"c\"}}|{{prepend .L \"z\"}}|{{concat .L (list 1)}}",
+            "true|[a b c]|[z a b]|[a b 1]",
+        ),
+        (
+            "{{spew .L}}",
+            "([]interface {}) (len=2 cap=2) {\n (string) (len=1) \"a\",\n (string) (len=1) \"b\"\n}\n",
+        ),
+    ]);
+}
+
+#[test]
+fn logic_functions() {
+    check_all(&[
+        (
+            "{{empty \"\"}}|{{empty 0}}|{{empty .L}}|{{coalesce \"\" \"b\"}}|{{ternary \"y\" \"n\" true}}",
+            "true|true|false|b|y",
+        ),
+        (
+            "{{coalesce}}|{{coalesce nil \"\" 0 \"z\"}}|{{empty .MISSING}}|{{empty .EM}}|{{empty false}}|{{empty \"0\"}}",
+            "|z|true|true|true|false",
+        ),
+        (
+            "{{coalesce .E .EM \"\"}}|{{ternary 1 2 false}}|{{empty 0.0}}|{{empty nil}}",
+            "|2|true|true",
+        ),
+        ("{{all 1 \"a\"}}|{{all 1 \"\"}}|{{any 0 \"\"}}|{{any 0 \"a\"}}", "true|false|false|true"),
+    ]);
+}
+
+#[test]
+fn math_functions() {
+    check_all(&[
+        (
+            "{{add 1 2}}|{{div 7 2}}|{{add \"1\" 2}}|{{add 1.5 1}}|{{mul 2 3 4}}|{{sub 5 2}}|{{mod 7 3}}|{{max 1 5 3}}|{{min 2 1}}",
+            "3|3|3|2|24|3|1|5|1",
+        ),
+        (
+            "{{add}}|{{add 1}}|{{add 1 2 3}}|{{max 1 2.5}}|{{min 3 -1}}|{{mod -7 3}}|{{div -7 2}}",
+            "0|1|6|2|-1|-1|-3",
+        ),
+        (
+            "{{add1 1}}|{{max \"3\" 2}}|{{add \"x\" 1}}|{{add nil 1}}|{{add true 1}}|{{int64 \"0x10\"}}|{{float64 \"1.5\"}}",
+            "2|3|1|1|2|0|1.5",
+        ),
+        (
+            "{{int64 \"017\"}}|{{int \"3.0\"}}|{{add \"3.0\" 1}}|{{int \" 5\"}}|{{int \"-5\"}}|{{int \"+5\"}}|{{add \"1_0\" 1}}",
+            "17|0|1|0|-5|5|1",
+        ),
+        ("{{randIntN 1}}|{{len (uuid)}}|{{printf \"%T\" numCPU}}", "0|36|int"),
+    ]);
+}
+
+#[test]
+fn path_and_platform_functions() {
+    check_all(&[
+        ("{{base \"a/b.txt\"}}|{{dir \"a/b.txt\"}}|{{ext \"a/b.txt\"}}", "b.txt|a|.txt"),
+        (
+            "{{dir \"a\"}}|{{dir \"/a\"}}|{{dir \"\"}}|{{base \"\"}}|{{base \"a/\"}}|{{ext \"a\"}}|{{dir \"a//b/\"}}",
+            ".|/|.|.|a||a/b",
+        ),
+        (
+            "{{joinPath \"a\" \"b\" \"../c\"}}|{{joinEnv \"a\" \"b\"}}|{{joinUrl \"http://x/\" \"a\" \"/b\"}}|{{fromSlash \"a/b\"}}|{{toSlash \"a/b\"}}",
+            "a/c|a:b|http://x/a/b|a/b|a/b",
+        ),
+        (
+            "{{relPath \"/a/b\" \"/a/c/d\"}}|{{joinPath \"/\" \"a\"}}|{{joinUrl \"a\" \"b\"}}|{{joinUrl \"http://x\" \"a/\"}}",
+            "../c/d|/a|a/b|http://x/a/",
+        ),
+        (
+            "{{clean \"a/./b/../c\"}}|{{isAbs \"/x\"}}|{{relPath \"a\" \"a\"}}|{{absPath \"/x/../y\"}}",
+            "a/c|true|.|/y",
+        ),
+        ("{{OS}}|{{ARCH | len | lt 0}}|[{{exeExt}}]", "linux|true|[]"),
+    ]);
+}
+
+#[test]
+fn encoding_functions() {
+    check_all(&[
+        (
+            "{{toJson .M}}|{{toJson .L}}|{{toJson \"a\"}}|{{toJson .N}}",
+            "{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}}|[\"a\",\"b\"]|\"a\"|3",
+        ),
+        (
+            "{{toJson .F}}|{{toJson 1e21}}|{{toJson .B}}|{{toJson .EM}}|{{toJson .E}}|{{toJson \"é\\t\\u2028\"}}",
+            "3.5|1e+21|true|{}|[]|\"é\\t\\u2028\"",
+        ),
+        (
+            "{{toJson nil}}|{{toJson (list 1.5 true nil)}}|{{toJson \"<&>\"}}|{{toJson 1e-7}}",
+            "null|[1.5,true,null]|\"\\u003c\\u0026\\u003e\"|1e-7",
+        ),
+        (
+            "{{fromJson \"{\\\"a\\\":1,\\\"b\\\":[1,2.5]}\"}}|{{fromJson \"bad\"}}",
+            "map[a:1 b:[1 2.5]]|",
+        ),
+        (
+            "{{fromJson \"[1, \\\"a\\\", true, null, {\\\"z\\\":1.5e3}]\"}}|{{(fromJson `{\"s\":\"\\u00e9\\ud83d\\ude00\"}`).s}}",
+            "[1 a true <nil> map[z:1500]]|é😀",
+        ),
+        ("{{toPrettyJson (dict \"a\" (list 1))}}", "{\n  \"a\": [\n    1\n  ]\n}"),
+        (
+            "{{b64enc \"hi\"}}|{{b64dec \"aGk=\"}}|{{b64enc \"\"}}|{{b64enc \"abcd\"}}|{{b64dec \"YWJjZA==\"}}|{{b64dec \"!\"}}",
+            "aGk=|hi||YWJjZA==|abcd|illegal base64 data at input byte 0",
+        ),
+        ("{{sha256sum \"a\"}}", "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"),
+        ("{{sha256sum \"\"}}", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ]);
+}
+
+#[test]
+fn date_functions() {
+    check_all(&[
+        (
+            "{{dateInZone \"2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000 MST\" 86400 \"UTC\"}}",
+            "1970-01-02T00:00:00Z Fri Jan  2 12AM .000 UTC",
+        ),
+        (
+            "{{dateInZone \"2006-01-02 15:04\" 0 \"UTC\"}}|{{dateInZone \"20060102\" 1700000000 \"\"}}",
+            "1970-01-01 00:00|20231114",
+        ),
+        (
+            "{{now | dateInZone \"2006\" \"UTC\" | len}}|{{unixEpoch 42}}|{{dateInZone \"2006\" \"x\" \"UTC\" | len}}",
+            "4|42|4",
+        ),
+        (
+            "{{dateInZone \"15:04:05.000\" \"2023-11-14 22:13:20.5 +0000 UTC\" \"UTC\"}}",
+            "22:13:20.500",
+        ),
+    ]);
+}
+
+#[test]
+fn parse_errors_name_the_problem() {
+    let cases = [
+        ("{{ foo 1 }}", "function \"foo\" not defined", 3),
+        ("{{ if }}", "missing value for if", 6),
+        ("a{{ end }}", "unexpected {{end}}", 1),
+        ("{{ if 1 }}a", "unclosed {{if}}: missing {{end}}", 0),
+        ("{{ range .L }}a", "unclosed {{range}}: missing {{end}}", 0),
+        ("{{ 1 | 2 }}", "non executable command in pipeline stage 2", 7),
+        ("{{ .S", "unclosed action", 0),
+        ("ab {{ \"unclosed", "unterminated quoted string", 6),
+        ("{{/* unclosed", "unclosed comment", 0),
+        ("{{ \"x\" }}{{/* bad */ 1 }}", "comment ends before closing delimiter", 20),
+        ("{{ $y }}", "undefined variable \"$y\"", 3),
+        ("{{ $x = 1 }}", "undefined variable \"$x\"", 3),
+        ("{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}", "undefined variable \"$x\"", 38),
+        ("{{ break }}", "{{break}} outside {{range}}", 0),
+        ("{{ continue }}", "{{continue}} outside {{range}}", 0),
+        ("{{ 'ab' }}", "malformed character constant: 'ab'", 3),
+        ("{{ .X-y }}", "bad character U+002D '-'", 5),
+        ("{{ - 1 }}", "illegal number syntax: \"-\"", 3),
+        ("{{ 9223372036854775808 }}", "integer overflow: \"9223372036854775808\"", 3),
+        ("{{ 12ab }}", "bad number syntax: \"12ab\"", 3),
+        ("{{ }}", "missing value for command", 3),
+        ("{{ .X | }}", "missing value for command", 8),
+        ("{{ ( }}", "missing value for parenthesized pipeline", 5),
+        ("{{ (1 }}", "unclosed left paren", 3),
+        ("{{ ) }}", "unexpected right paren", 3),
+        ("{{ else }}", "unexpected {{else}}", 0),
+        ("{{ if 1 }}{{ else }}{{ else }}{{ end }}", "unexpected {{else}} after {{else}}", 20),
+        ("{{ range $i, $v, $w := .L }}{{ end }}", "too many declarations in range", 13),
+        ("{{ $x, $y := 1 }}", "too many declarations", 3),
+        (
+            "{{ define \"x\" }}",
+            "`define` actions are not supported: every Taskfile field is a single template",
+            0,
+        ),
+        (
+            "{{ template \"x\" }}",
+            "`template` actions are not supported: every Taskfile field is a single template",
+            0,
+        ),
+        ("{{ .X \"a\"\"b\" }}", "unexpected \"b\" in operand", 9),
+        ("{{ 1 end }}", "unexpected <end> in command", 5),
+        ("{{ \"\\q\" }}", "invalid escape sequence in quoted string", 3),
+        ("{{ 1i }}", "complex numbers are not supported: \"1i\"", 3),
+    ];
+    for (template, message, offset) in cases {
+        let error = Template::parse(template).expect_err(template);
+        assert_eq!(error.message, message, "template: {template}");
+        assert_eq!(error.offset, offset, "template: {template}");
+    }
+}
+
+#[test]
+fn render_errors_name_the_problem() {
+    check_errors(&[
+        ("{{ len 3 }}", "error calling len: len of type int"),
+        ("{{ len .MISSING }}", "error calling len: len of nil"),
+        ("{{ eq 1 \"1\" }}", "error calling eq: incompatible types for comparison"),
+        ("{{ eq .N 3.0 }}", "error calling eq: incompatible types for comparison"),
+        ("{{ lt 1 2.5 }}", "error calling lt: incompatible types for comparison"),
+        ("{{ lt true false }}", "error calling lt: invalid type for comparison"),
+        ("{{ eq .L .L }}", "error calling eq: non-comparable type [a b]: []interface {}"),
+        ("{{ eq 1 }}", "error calling eq: missing argument for comparison"),
+        ("{{ eq }}", "wrong number of args for eq: want at least 1 got 0"),
+        ("{{ not }}", "wrong number of args for not: want 1 got 0"),
+        ("{{ and }}", "wrong number of args for and: want at least 1 got 0"),
+        ("{{ upper \"a\" \"b\" }}", "wrong number of args for upper: want 1 got 2"),
+        ("{{ \"a\" | upper \"b\" }}", "wrong number of args for upper: want 1 got 2"),
+        ("{{ sub 1 }}", "wrong number of args for sub: want 2 got 1"),
+        ("{{ printf }}", "wrong number of args for printf: want at least 1 got 0"),
+        ("{{ default }}", "wrong number of args for default: want at least 1 got 0"),
+        ("{{ upper 1 }}", "error calling upper: expected string; found 1"),
+        ("{{ ternary \"y\" \"n\" \"\" }}", "error calling ternary: expected bool; found \"\""),
+        ("{{ repeat \"x\" \"y\" }}", "error calling repeat: expected integer; found \"x\""),
+        ("{{ .S.x }}", "can't evaluate field x in type string"),
+        ("{{ .L.x }}", "can't evaluate field x in type []interface {}"),
+        ("{{ .N.x }}", "can't evaluate field x in type int"),
+        ("{{ .M.a.x }}", "can't evaluate field x in type string"),
+        ("{{ (list 1 2).x }}", "can't evaluate field x in type []interface {}"),
+        ("{{ now.Unix }}", "can't evaluate field Unix in type string"),
+        ("{{ 1 2 }}", "can't give argument to non-function 1"),
+        ("{{ .S 1 }}", "can't give argument to non-function hello"),
+        ("{{ .S | .S }}", "can't give argument to non-function hello"),
+        ("{{ nil }}", "nil is not a command"),
+        ("{{ range \"abc\" }}{{ end }}", "range can't iterate over abc"),
+        ("{{ range .B }}{{ end }}", "range can't iterate over true"),
+        ("{{ range $i, $v := 3 }}{{ end }}", "can't use 3 to iterate over more than one variable"),
+        (
+            "{{ range 2000000 }}{{ end }}",
+            "range over 2000000 exceeds the limit of 1000000 iterations",
+        ),
+        ("{{ index .L 5 }}", "error calling index: index out of range: 5"),
+        ("{{ index .L -1 }}", "error calling index: index out of range: -1"),
+        ("{{ index .L \"x\" }}", "error calling index: cannot index slice/array with type string"),
+        ("{{ index .M 1 }}", "error calling index: value has type int; should be string"),
+        ("{{ index .MISSING 1 }}", "error calling index: index of untyped nil"),
+        ("{{ index .N 1 }}", "error calling index: can't index item of type int"),
+        (
+            "{{ slice .S 1 3 }}",
+            "error calling slice: list should be type of slice or array but string",
+        ),
+        ("{{ slice .L 3 }}", "error calling slice: slice index out of bounds"),
+        ("{{ first \"abc\" }}", "error calling first: cannot find first on type string"),
+        ("{{ uniq .M }}", "error calling uniq: cannot find uniq on type map"),
+        ("{{ concat .L 1 }}", "error calling concat: cannot concat type int as list"),
+        ("{{ merge .M .L }}", "error calling merge: `merge` expects a map; found slice"),
+        ("{{ div 1 0 }}", "error calling div: integer divide by zero"),
+        ("{{ mod 1 0 }}", "error calling mod: integer divide by zero"),
+        ("{{ substr 3 1 \"abcdef\" }}", "error calling substr: slice bounds out of range [3:1]"),
+        (
+            "{{ repeat 100000000 \"ab\" }}",
+            "error calling repeat: the result would exceed 16777216 bytes",
+        ),
+        ("{{ repeat -1 \"ab\" }}", "error calling repeat: negative repeat count"),
+        (
+            "{{ randIntN 0 }}",
+            "error calling randIntN: invalid argument 0 to randIntN: it must be positive",
+        ),
+        ("{{ fail \"boom\" }}", "error calling fail: boom"),
+        (
+            "{{ mustFromJson \"bad\" }}",
+            "error calling mustFromJson: invalid character 'b' looking for beginning of value",
+        ),
+        ("{{ mustFromJson \"[1,\" }}", "error calling mustFromJson: unexpected end of JSON input"),
+        ("{{ relPath \"a\" \"/b\" }}", "error calling relPath: Rel: can't make /b relative to a"),
+        ("{{ splitArgs \"'a\" }}", "error calling splitArgs: reached EOF without closing quote '"),
+    ]);
+
+    let error = run("{{ regexReplaceAll \"[\" \"a\" \"b\" }}").unwrap_err();
+    assert!(
+        error.message.starts_with("error calling regexReplaceAll: regexp: Compile(\"[\"): "),
+        "{error}"
+    );
+}
+
+#[test]
+fn error_offsets_point_at_the_failing_part() {
+    let cases = [
+        ("ab {{ len 3 }}", 6),
+        ("{{ .S }} {{ .S.x }}", 12),
+        ("x\n{{ upper 1 }}", 5),
+        ("{{ if true }}{{ index .L 9 }}{{ end }}", 16),
+        ("{{ .S | printf \"%s\" | len | upper }}", 28),
+    ];
+    for (template, offset) in cases {
+        let error = run(template).expect_err(template);
+        assert_eq!(error.offset, offset, "template: {template}, error: {error}");
+    }
+}
+
+#[test]
+fn line_column_counts_from_one() {
+    let text = "a\nbc {{ foo }}\n";
+    let error = Template::parse(text).unwrap_err();
+    assert_eq!(error.line_column(text), (2, 7));
+    assert_eq!(TemplateError::new("x", 0).line_column(text), (1, 1));
+    assert_eq!(TemplateError::new("x", 99).line_column(text), (3, 1));
+    assert_eq!(TemplateError::new("x", 1).line_column("é"), (1, 1));
+}
+
+#[test]
+fn display_is_the_message() {
+    let error = Template::parse("{{ foo }}").unwrap_err();
+    assert_eq!(error.to_string(), "function \"foo\" not defined");
+}
+
+#[test]
+fn render_fast_path_skips_parsing() {
+    let data = data();
+    assert_eq!(render("no actions {{/* here", &data).unwrap_err().message, "unclosed comment");
+    assert_eq!(render("no actions here }}", &data).unwrap(), "no actions here }}");
+    assert_eq!(render("{ {.S} }", &data).unwrap(), "{ {.S} }");
+    assert_eq!(render("{{.S}}", &data).unwrap(), "hello");
+}
+
+#[test]
+fn template_renders_many_times() {
+    let template = Template::parse("{{.NAME | default \"nobody\"}}").unwrap();
+    let mut vars = BTreeMap::new();
+    assert_eq!(template.render(&Value::Map(vars.clone())).unwrap(), "nobody");
+
+    vars.insert("NAME".to_owned(), Value::from("ann"));
+    assert_eq!(template.render(&Value::Map(vars)).unwrap(), "ann");
+    assert_eq!(template.render(&Value::Nil).unwrap(), "nobody");
+}
+
+#[test]
+fn value_conversions() {
+    assert_eq!(Value::from("a"), Value::String("a".to_owned()));
+    assert_eq!(Value::from("a".to_owned()), Value::String("a".to_owned()));
+    assert_eq!(Value::from(true), Value::Bool(true));
+    assert_eq!(Value::from(7i64), Value::Int(7));
+    assert_eq!(Value::from(vec![Value::Nil]), Value::List(vec![Value::Nil]));
+}
+
+/// A deterministic linear congruential generator, so the odd inputs are the
+/// same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+}
+
+#[test]
+fn odd_inputs_never_panic() {
+    const FRAGMENTS: &[&str] = &[
+        "{{",
+        "}}",
+        "{{- ",
+        " -}}",
+        "{{/*",
+        "*/}}",
+        " ",
+        "\n",
+        ".",
+        ".S",
+        ".M.a",
+        ".L",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        ",",
+        "|",
+        "(",
+        ")",
+        "\"",
+        "\"a\"",
+        "`",
+        "'",
+        "'a'",
+        "\\",
+        "if ",
+        "else ",
+        "end",
+        "range ",
+        "with ",
+        "break",
+        "continue",
+        "define",
+        "printf ",
+        "\"%d %s %v %5.2f %q %[2]d %*d %\"",
+        "default ",
+        "len ",
+        "index ",
+        "slice ",
+        "eq ",
+        "and ",
+        "or ",
+        "not ",
+        "list ",
+        "dict ",
+        "repeat ",
+        "add ",
+        "div ",
+        "date ",
+        "\"2006-01-02\"",
+        "now",
+        "toJson ",
+        "fromJson ",
+        "\"[1,{\\\"a\\\":\"",
+        "b64dec ",
+        "regexReplaceAll ",
+        "\"(\"",
+        "substr ",
+        "1",
+        "-1",
+        "0x",
+        "1e",
+        "1.5",
+        "99999999999999999999",
+        "9",
+        "-",
+        "+",
+        "nil",
+        "true",
+        "é",
+        "\u{0}",
+        "}",
+        "{",
+        "*/",
+        "splitArgs ",
+        "shellQuote ",
+        "joinPath ",
+        "relPath ",
+        "spew ",
+        "trunc ",
+        "indent ",
+    ];
+
+    let data = data();
+    let mut random = Lcg(0x5eed);
+    let mut outcomes = (0, 0);
+    for _ in 0..600 {
+        let mut text = String::new();
+        for _ in 0..=random.next() % 24 {
+            text.push_str(FRAGMENTS[random.next() % FRAGMENTS.len()]);
+        }
+        if random.next().is_multiple_of(4) {
+            let cut = random.next() % (text.len() + 1);
+            while !text.is_char_boundary(cut.min(text.len())) {
+                text.pop();
+            }
+            text.truncate(cut.min(text.len()));
+        }
+
+        match Template::parse(&text).and_then(|template| template.render(&data)) {
+            Ok(_) => outcomes.0 += 1,
+            Err(error) => {
+                assert!(error.offset <= text.len(), "offset {} beyond {text:?}", error.offset);
+                assert!(!error.message.is_empty(), "empty message for {text:?}");
+                outcomes.1 += 1;
+            }
+        }
+    }
+
+    assert!(outcomes.0 > 20, "too few inputs rendered: {outcomes:?}");
+    assert!(outcomes.1 > 20, "too few inputs failed: {outcomes:?}");
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    const ALPHABET: &[u8] = b"{}-/* .$|()\"'`\\:=,aZ09\n\xff";
+    let data = data();
+    let mut random = Lcg(42);
+    for _ in 0..300 {
+        let length = random.next() % 40;
+        let bytes: Vec<u8> =
+            (0..length).map(|_| ALPHABET[random.next() % ALPHABET.len()]).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(template) = Template::parse(&text) {
+            let _ = template.render(&data);
+        }
+    }
+}

@@ -134,7 +134,7 @@ pub(crate) fn format_float_shortest(number: f64) -> String {
     if negative {
         out.push('-');
     }
-    if exponent < -4 || exponent >= 6 {
+    if !(-4..6).contains(&exponent) {
         push_exponent_form(&mut out, &digits, exponent, 'e');
     } else {
         push_plain_form(&mut out, &digits, exponent);

@@ -103,7 +103,7 @@ pub(super) fn concat(args: &[Value]) -> Result<Value, String> {
     for arg in args {
         match arg {
             Value::List(more) => items.extend(more.iter().cloned()),
-            other => items.push(other.clone()),
+            other => return Err(format!("cannot concat type {} as list", kind_name(other))),
         }
     }
     Ok(Value::List(items))
@@ -159,7 +159,8 @@ fn map_arg<'a>(
     }
 }
 
-/// `keys map`: the keys in sorted order.
+/// `keys map`: the keys in sorted order, where go-task returns them in
+/// random order.
 pub(super) fn keys(args: &[Value]) -> Result<Value, String> {
     let entries = map_arg(args, 0, "keys")?;
     Ok(Value::List(entries.keys().map(|key| Value::String(key.clone())).collect()))
@@ -215,7 +216,7 @@ fn write_spew(out: &mut String, value: &Value, depth: usize) {
                 write!(out, "(string) (len={}) {}", text.len(), super::printf::quote_string(text));
         }
         Value::List(items) => {
-            let _ = write!(out, "([]interface {{}}) (len={0} cap={0}) {{\n", items.len());
+            let _ = writeln!(out, "([]interface {{}}) (len={0} cap={0}) {{", items.len());
             for (position, item) in items.iter().enumerate() {
                 out.push_str(&" ".repeat(depth + 1));
                 write_spew(out, item, depth + 1);
@@ -225,7 +226,7 @@ fn write_spew(out: &mut String, value: &Value, depth: usize) {
             out.push('}');
         }
         Value::Map(entries) => {
-            let _ = write!(out, "(map[string]interface {{}}) (len={}) {{\n", entries.len());
+            let _ = writeln!(out, "(map[string]interface {{}}) (len={}) {{", entries.len());
             for (key, item) in entries {
                 out.push_str(&" ".repeat(depth + 1));
                 write_spew(out, &Value::String(key.clone()), depth + 1);

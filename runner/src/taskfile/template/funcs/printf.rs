@@ -437,8 +437,8 @@ mod tests {
         let cases: Vec<(&str, Vec<Value>, &str)> = vec![
             (
                 "%q %d %5.2f %x %t %%",
-                vec!["a".into(), 3.into(), 3.14159.into(), 255.into(), true.into()],
-                "\"a\" 3  3.14 ff true %",
+                vec!["a".into(), 3.into(), 1.23456.into(), 255.into(), true.into()],
+                "\"a\" 3  1.23 ff true %",
             ),
             (
                 "%s|%d|%v",
@@ -450,8 +450,8 @@ mod tests {
             ("%v|%s", vec![Value::Nil, Value::Nil], "<nil>|%!s(<nil>)"),
             (
                 "%.2f|%e|%g",
-                vec![3.14159.into(), 1234.5.into(), 0.0001.into()],
-                "3.14|1.234500e+03|0.0001",
+                vec![1.23456.into(), 1234.5.into(), 0.0001.into()],
+                "1.23|1.234500e+03|0.0001",
             ),
             (
                 "%05d|%-4d|%+d|%x|%X|%o|%b|%c",
@@ -480,8 +480,8 @@ mod tests {
             ),
             (
                 "%6.2f|%-6s|%6s|",
-                vec![3.14159.into(), "ab".into(), "cd".into()],
-                "  3.14|ab    |    cd|",
+                vec![1.23456.into(), "ab".into(), "cd".into()],
+                "  1.23|ab    |    cd|",
             ),
             ("%v|%f", vec![1.0.into(), 1.into()], "1|%!f(int=1)"),
             (
@@ -492,8 +492,8 @@ mod tests {
             ("%q", vec![65.into()], "'A'"),
             (
                 "%v|%v|%.3v|%8.3f|",
-                vec![1e21.into(), 100000.0.into(), 3.14159.into(), (-3.14159).into()],
-                "1e+21|100000|3.14|  -3.142|",
+                vec![1e21.into(), 100000.0.into(), 1.23456.into(), (-1.23456).into()],
+                "1e+21|100000|1.23|  -1.235|",
             ),
             ("%q", vec!["a\"b\n".into()], "\"a\\\"b\\n\""),
             ("%*d|%[2]s %[1]s", vec![5.into(), 3.into()], "    3|%!s(int=3) %!s(int=5)"),

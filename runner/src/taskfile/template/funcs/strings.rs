@@ -181,12 +181,6 @@ pub(super) fn trunc(args: &[Value]) -> Result<Value, String> {
     string_result(String::from_utf8_lossy(piece).into_owned())
 }
 
-pub(super) fn nospace(args: &[Value]) -> Result<Value, String> {
-    string_result(
-        string_arg(args, 0)?.chars().filter(|character| !character.is_whitespace()).collect(),
-    )
-}
-
 /// `cat a b ...`: the non-nil arguments joined with spaces.
 pub(super) fn cat(args: &[Value]) -> Result<Value, String> {
     let parts: Vec<String> = args.iter().filter(|arg| **arg != Value::Nil).map(strval).collect();

@@ -192,7 +192,7 @@ fn format_layout(moment: &Moment, layout: &str) -> String {
     let starts_lower = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_lowercase);
     while position < layout.len() {
         let rest = &layout[position..];
-        let hour12 = if parts.hour % 12 == 0 { 12 } else { parts.hour % 12 };
+        let hour12 = if parts.hour.is_multiple_of(12) { 12 } else { parts.hour % 12 };
         let consumed = if rest.starts_with("January") {
             out.push_str(MONTHS[parts.month as usize - 1]);
             7
