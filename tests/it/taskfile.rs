@@ -276,7 +276,7 @@ fn sandbox_flags_are_accepted() {
 #[test]
 fn interrupt_stops_running_command() {
     let project = project("version: '3'\ntasks:\n  wait: sleep 30\n");
-    let mut child = command(project.path(), &["-s", "wait"])
+    let child = command(project.path(), &["-s", "wait"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
