@@ -75,6 +75,8 @@ pub(crate) struct VarDef {
     pub(crate) value: VarValue,
     /// The string as written, with its position, for template errors.
     pub(crate) text: Option<Text>,
+    /// `secret: true`: the value is shown as `*****` in echoes and summaries.
+    pub(crate) secret: bool,
 }
 
 /// One `includes:` entry.
@@ -157,6 +159,8 @@ pub(crate) struct ShellCmd {
     pub(crate) platforms: Vec<Platform>,
     pub(crate) if_cond: Option<Text>,
     pub(crate) for_loop: Option<ForDef>,
+    /// `timeout:` as written (`500ms`) and as a duration.
+    pub(crate) timeout: Option<(String, std::time::Duration)>,
 }
 
 /// A `task:` call from `cmds:` or a dep.
@@ -367,6 +371,7 @@ fn decode_var(name: String, pos: Pos, node: &Node) -> DResult<VarDef> {
         Yaml::String(s) => Some(Text::new(s.clone(), node.pos)),
         _ => None,
     };
+    let mut secret = false;
     let value = match &node.value {
         Yaml::Map(map) => {
             let mut value = None;
@@ -375,9 +380,7 @@ fn decode_var(name: String, pos: Pos, node: &Node) -> DResult<VarDef> {
                     "sh" => value = Some(VarValue::Sh(text_of(inner)?)),
                     "ref" => value = Some(VarValue::Ref(text_of(inner)?)),
                     "map" | "value" => value = Some(VarValue::Static(to_value(inner))),
-                    "secret" => {
-                        boolean(inner)?;
-                    }
+                    "secret" => secret = boolean(inner)?,
                     other => {
                         return fail(
                             key,
@@ -404,7 +407,7 @@ fn decode_var(name: String, pos: Pos, node: &Node) -> DResult<VarDef> {
         }
         _ => VarValue::Static(to_value(node)),
     };
-    Ok(VarDef { name, pos, value, text })
+    Ok(VarDef { name, pos, value, text, secret })
 }
 
 fn text_of(node: &Node) -> DResult<Text> {
@@ -647,10 +650,52 @@ fn decode_cmd(node: &Node) -> DResult<CmdDef> {
             "platforms" => shell.platforms = decode_platforms(value)?,
             "if" => shell.if_cond = Some(text(value)?),
             "for" => shell.for_loop = Some(decode_for(value)?),
+            "timeout" => {
+                let written = string(value)?;
+                match parse_duration(&written) {
+                    Some(duration) => shell.timeout = Some((written, duration)),
+                    None => {
+                        return fail(
+                            value,
+                            format!(
+                                "invalid timeout `{written}`: expected a duration such as 500ms, 10s or 1m30s"
+                            ),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }
     Ok(CmdDef::Shell(shell))
+}
+
+/// Parses a Go duration: a sequence of numbers with units `ns`, `us`,
+/// `ms`, `s`, `m` or `h`, such as `1m30s` or `1.5s`.
+pub(crate) fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut rest = text.trim();
+    if rest == "0" {
+        return Some(std::time::Duration::ZERO);
+    }
+    let mut seconds = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        seconds += number * scale;
+        rest = &rest[unit_len..];
+    }
+    Some(std::time::Duration::from_secs_f64(seconds))
 }
 
 fn decode_call(node: &Node) -> DResult<CallDef> {
@@ -1047,6 +1092,14 @@ mod tests {
         let mut unknown = Vec::new();
         decode_task(&yaml::parse("desc: x\nbogus: 1\n").unwrap(), &mut unknown).unwrap();
         assert_eq!(unknown, [("bogus".to_string(), Pos { line: 2, column: 1 })]);
+    }
+
+    #[test]
+    fn durations_parse_like_go() {
+        assert_eq!(parse_duration("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m30s"), Some(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5s"), Some(std::time::Duration::from_millis(1500)));
+        assert_eq!(parse_duration("5 parsecs"), None);
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub(crate) enum Cmd {
         set: Vec<String>,
         shopt: Vec<String>,
         if_cond: Option<String>,
+        timeout: Option<(String, std::time::Duration)>,
     },
     Call {
         call: Call,
@@ -73,6 +74,8 @@ pub(crate) struct Compiled {
     pub(crate) shopt: Vec<String>,
     pub(crate) desc: Option<String>,
     pub(crate) summary: Option<String>,
+    /// Values of `secret: true` vars, masked in the command echo.
+    pub(crate) secrets: Vec<String>,
 }
 
 /// What every compilation of a run shares: the resolved global layers.
@@ -165,6 +168,7 @@ fn cli_def(name: &str, value: &str) -> VarDef {
         pos: Default::default(),
         value: super::ast::VarValue::Static(Value::String(value.to_string())),
         text: None,
+        secret: false,
     }
 }
 
@@ -362,6 +366,7 @@ pub(crate) fn compile(
         shopt: project.shopt.iter().chain(&def.shopt).cloned().collect(),
         desc: def.desc.as_ref().map(|d| render(d, &vars)).transpose()?,
         summary: def.summary.as_ref().map(|s| render(s, &vars)).transpose()?,
+        secrets: secret_values(project, entry, &vars),
     };
 
     for dep in &def.deps {
@@ -376,6 +381,27 @@ pub(crate) fn compile(
     }
     compiled.vars = vars;
     Ok(compiled)
+}
+
+/// Collects the values of every secret var the task can see.
+fn secret_values(project: &Project, entry: &TaskEntry, vars: &Vars) -> Vec<String> {
+    let global = project.vars.iter().map(|(d, _)| d);
+    let local = entry.include_vars.iter().chain(&entry.def.vars);
+    global
+        .chain(local)
+        .filter(|def| def.secret)
+        .filter_map(|def| vars.get(&def.name).and_then(vars::scalar))
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+/// Replaces every secret value in `text` with `*****`.
+pub(crate) fn mask(text: &str, secrets: &[String]) -> String {
+    let mut masked = text.to_string();
+    for secret in secrets {
+        masked = masked.replace(secret.as_str(), "*****");
+    }
+    masked
 }
 
 fn join_dir(base: &Path, dir: &str) -> PathBuf {
@@ -429,6 +455,7 @@ fn compile_cmd(
                     set: shell.set.clone(),
                     shopt: shell.shopt.clone(),
                     if_cond: shell.if_cond.as_ref().map(render).transpose()?,
+                    timeout: shell.timeout.clone(),
                 });
             }
         }

@@ -39,6 +39,8 @@ pub(crate) enum Failure {
     Precondition,
     /// A failure inside task `task`.
     Wrapped { task: String, inner: Box<Failure> },
+    /// A command ran past its `timeout:`.
+    Timeout { message: String },
     /// Any other error, with its full message and exit code.
     Other { message: String, code: u8 },
 }
@@ -51,7 +53,7 @@ impl fmt::Display for Failure {
             Failure::Wrapped { task, inner } => {
                 f.write_str(&messages::failed(task, &inner.to_string()))
             }
-            Failure::Other { message, .. } => f.write_str(message),
+            Failure::Timeout { message } | Failure::Other { message, .. } => f.write_str(message),
         }
     }
 }
@@ -67,6 +69,8 @@ impl Failure {
                 Failure::Other { code, .. } if *code < 200 => 201,
                 other => other.exit_code(pass_through),
             },
+            Failure::Timeout { .. } if pass_through => 124,
+            Failure::Timeout { .. } => 208,
             Failure::Other { code, .. } => *code,
         }
     }
@@ -80,10 +84,7 @@ impl Failure {
     }
 
     fn wrap(self, task: &str) -> Failure {
-        match self {
-            Failure::Other { code: 200 | 202 | 206 | 207, .. } => self,
-            inner => Failure::Wrapped { task: task.to_string(), inner: Box::new(inner) },
-        }
+        Failure::Wrapped { task: task.to_string(), inner: Box::new(self) }
     }
 }
 
@@ -209,7 +210,7 @@ impl Executor {
         let mode = if options.sandbox { crate::SandboxMode::Warn } else { crate::SandboxMode::Off };
         let sandbox = Sandbox::new(mode)
             .map_err(|e| Failure::Other { message: format!("task: {e}"), code: 1 })?;
-        if options.verbose {
+        if options.verbose && options.sandbox {
             eprintln!("task: sandbox {}", sandbox.status());
         }
         let slots = (options.concurrency > 0)
@@ -470,7 +471,7 @@ impl Executor {
                 Some(fingerprint::check_sources(task, &self.project.root_dir, &task.label));
         }
 
-        self.confirm(task)?;
+        self.confirm(task).map_err(|e| e.wrap(&task.name))?;
         if !self.options.dry {
             let _ = std::fs::create_dir_all(&task.dir);
         }
@@ -483,19 +484,44 @@ impl Executor {
                     deferred.push(def);
                     continue;
                 }
-                Cmd::Shell { cmd, silent: cmd_silent, ignore_error, set, shopt, if_cond } => {
+                Cmd::Shell {
+                    cmd,
+                    silent: cmd_silent,
+                    ignore_error,
+                    set,
+                    shopt,
+                    if_cond,
+                    timeout,
+                } => {
                     if let Some(condition) = if_cond
                         && !self.condition_holds(task, condition)
                     {
                         continue;
                     }
                     if !silent && !*cmd_silent || self.options.verbose {
-                        eprintln!("{}", messages::echo(&task.label, cmd));
+                        let shown = compile::mask(cmd, &task.secrets);
+                        eprintln!("{}", messages::echo(&task.label, &shown));
                     }
                     let set: Vec<String> = task.set.iter().chain(set).cloned().collect();
                     let shopt: Vec<String> = task.shopt.iter().chain(shopt).cloned().collect();
-                    let result = self.run_shell(task, cmd, &set, &shopt, cancel);
-                    (result.map_err(|e| e.wrap(&task.name)), *ignore_error)
+                    let result = match timeout {
+                        Some((written, limit)) => {
+                            let scope = cancel.child();
+                            let watchdog = Watchdog::start(scope.clone(), *limit);
+                            let result = self.run_shell(task, cmd, &set, &shopt, &scope);
+                            match watchdog.finish() {
+                                true => Err(Failure::Timeout {
+                                    message: format!(
+                                        "task: [{}] command timeout exceeded ({written})",
+                                        task.label
+                                    ),
+                                }),
+                                false => result,
+                            }
+                        }
+                        None => self.run_shell(task, cmd, &set, &shopt, cancel),
+                    };
+                    (result, *ignore_error)
                 }
                 Cmd::Call { call: inner, ignore_error, if_cond } => {
                     if let Some(condition) = if_cond
@@ -508,7 +534,7 @@ impl Executor {
                     self.release();
                     let result = self.run_call(&inner, namespace, cancel);
                     self.acquire();
-                    (result.map_err(|e| e.wrap(&task.name)), *ignore_error)
+                    (result, *ignore_error)
                 }
             };
             if let (Err(error), ignore) = result {
@@ -518,7 +544,7 @@ impl Executor {
                     }
                     continue;
                 }
-                failure = Some(error);
+                failure = Some(error.wrap(&task.name));
                 break;
             }
         }
@@ -571,7 +597,8 @@ impl Executor {
                     return;
                 };
                 if !(self.is_silent(task, call) || shell_cmd.silent) || self.options.verbose {
-                    eprintln!("{}", messages::echo(&task.label, &cmd));
+                    let shown = compile::mask(&cmd, &task.secrets);
+                    eprintln!("{}", messages::echo(&task.label, &shown));
                 }
                 let _ = self.run_shell(task, &cmd, &task.set, &task.shopt, cancel);
             }
@@ -608,7 +635,7 @@ impl Executor {
             if !std::io::stdin().is_terminal() {
                 return Err(Failure::Other {
                     message: format!(
-                        "task: Task \"{}\" cancelled because it has a prompt and stdin is not a terminal. Use --yes (-y) to run anyway.",
+                        "task: Task \"{}\" cancelled because it has a prompt and the environment is not a terminal. Use --yes (-y) to run anyway.",
                         task.name
                     ),
                     code: 205,
@@ -797,6 +824,32 @@ impl Executor {
         if let Some(end) = end {
             let _ = writeln!(out, "{}", render(end));
         }
+    }
+}
+
+/// Kills the commands of a scope when a time limit passes.
+struct Watchdog {
+    done: mpsc::Sender<()>,
+    handle: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn start(scope: Arc<Cancel>, limit: std::time::Duration) -> Watchdog {
+        let (done, finished) = mpsc::channel::<()>();
+        let handle = std::thread::spawn(move || match finished.recv_timeout(limit) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                scope.cancel(libc::SIGKILL);
+                true
+            }
+            _ => false,
+        });
+        Watchdog { done, handle }
+    }
+
+    /// Stops the watchdog and returns whether the limit passed.
+    fn finish(self) -> bool {
+        let _ = self.done.send(());
+        self.handle.join().unwrap_or(false)
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let mut show = |defs: &mut dyn Iterator<Item = &VarDef>| {
         for var in defs {
             let shown = match &var.value {
+                _ if var.secret => "*****".to_string(),
                 VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
                 _ => quote(&task.vars.get(&var.name).map(Value::to_go_string).unwrap_or_default()),
             };
@@ -67,7 +68,9 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let mut commands = Vec::new();
     for cmd in &task.cmds {
         match cmd {
-            super::compile::Cmd::Shell { cmd, .. } => commands.push(format!(" - {cmd}")),
+            super::compile::Cmd::Shell { cmd, .. } => {
+                commands.push(format!(" - {}", super::compile::mask(cmd, &task.secrets)))
+            }
             super::compile::Cmd::Call { call, .. } => {
                 commands.push(format!(" - Task: {}", call.task))
             }
