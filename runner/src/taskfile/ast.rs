@@ -1,9 +1,9 @@
 //! The Taskfile v3 schema, decoded by hand from a [`yaml::Node`] tree.
 //!
-//! Every shorthand form go-task 3.54 accepts is handled here: a task may be a
-//! string (one command), a list (its commands) or a map; a command may be a
-//! string, `{cmd: ...}`, `{task: ...}` or `{defer: ...}`; deps and
-//! preconditions may be strings or maps; a variable may be a scalar, a list,
+//! Every shorthand form go-task 3.54 accepts is handled here. A task may be
+//! a string (one command), a list (its commands) or a map. A command may be
+//! a string, `{cmd: ...}`, `{task: ...}` or `{defer: ...}`. Deps and
+//! preconditions may be strings or maps. A variable may be a scalar, a list,
 //! or `{sh}`, `{ref}`, `{map}`, `{value}`. Wrong types are decode errors with
 //! the position of the offending node. Unknown keys are ignored, as go-task
 //! ignores them, and collected so `-v` can list them.
@@ -56,7 +56,7 @@ pub(crate) struct Taskfile {
     pub(crate) unknown_keys: Vec<(String, Pos)>,
 }
 
-/// How a variable gets its value.
+/// The source of a variable's value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum VarValue {
     /// A literal; strings in it are templated.
@@ -1059,7 +1059,10 @@ mod tests {
         let file = decode_taskfile(&root).unwrap();
         assert!(file.includes[0].string_form);
         let b = &file.includes[1];
-        assert!(b.optional && b.flatten && b.internal && !b.string_form);
+        assert!(b.optional);
+        assert!(b.flatten);
+        assert!(b.internal);
+        assert!(!b.string_form);
         assert_eq!(b.aliases, ["bb"]);
         assert_eq!(b.excludes, ["x"]);
         assert_eq!(b.vars.len(), 1);

@@ -78,7 +78,7 @@ pub(crate) struct Compiled {
     pub(crate) secrets: Vec<String>,
 }
 
-/// What every compilation of a run shares: the resolved global layers.
+/// The resolved global layers that every compilation of a run shares.
 pub(crate) struct Globals {
     /// Layers 1 to 4: OS env, special vars, global env and dotenv, global
     /// vars with CLI vars.
@@ -370,14 +370,12 @@ pub(crate) fn compile(
     };
 
     for dep in &def.deps {
-        for (item_vars, _) in
-            loop_items(project, resolver, &compiled, dep.for_loop.as_ref(), &vars)?
-        {
+        for item_vars in loop_items(&compiled, dep.for_loop.as_ref(), &vars)? {
             compiled.deps.push(compile_call(project, resolver, file, dep, &item_vars)?);
         }
     }
     for cmd in &def.cmds {
-        compile_cmd(project, resolver, file, entry, cmd, &vars, &mut compiled)?;
+        compile_cmd(project, resolver, file, cmd, &vars, &mut compiled)?;
     }
     compiled.vars = vars;
     Ok(compiled)
@@ -432,21 +430,17 @@ fn compile_cmd(
     project: &Project,
     resolver: &Resolver,
     file: usize,
-    entry: &TaskEntry,
     cmd: &CmdDef,
     vars: &Vars,
     compiled: &mut Compiled,
 ) -> Result<(), Failure> {
-    let _ = entry;
     match cmd {
         CmdDef::Defer(inner) => compiled.cmds.push(Cmd::Defer((**inner).clone())),
         CmdDef::Shell(shell) => {
             if !platform_matches(&shell.platforms) {
                 return Ok(());
             }
-            for (item_vars, _) in
-                loop_items(project, resolver, compiled, shell.for_loop.as_ref(), vars)?
-            {
+            for item_vars in loop_items(compiled, shell.for_loop.as_ref(), vars)? {
                 let render = |text: &Text| resolver.render(project, file, text, &item_vars);
                 compiled.cmds.push(Cmd::Shell {
                     cmd: render(&shell.cmd)?,
@@ -460,9 +454,7 @@ fn compile_cmd(
             }
         }
         CmdDef::Call(call) => {
-            for (item_vars, _) in
-                loop_items(project, resolver, compiled, call.for_loop.as_ref(), vars)?
-            {
+            for item_vars in loop_items(compiled, call.for_loop.as_ref(), vars)? {
                 let if_cond = call
                     .if_cond
                     .as_ref()
@@ -481,15 +473,12 @@ fn compile_cmd(
 
 /// Expands a `for:` loop into one var set per iteration; no loop gives one.
 fn loop_items(
-    project: &Project,
-    resolver: &Resolver,
     compiled: &Compiled,
     for_loop: Option<&ForDef>,
     vars: &Vars,
-) -> Result<Vec<(Vars, ())>, Failure> {
-    let _ = (project, resolver);
+) -> Result<Vec<Vars>, Failure> {
     let Some(for_loop) = for_loop else {
-        return Ok(vec![(vars.clone(), ())]);
+        return Ok(vec![vars.clone()]);
     };
     let with = |name: &Option<String>, items: Vec<(Option<String>, Value)>| {
         let name = name.clone().unwrap_or_else(|| "ITEM".into());
@@ -501,7 +490,7 @@ fn loop_items(
                 if let Some(key) = key {
                     item_vars.insert("KEY".into(), Value::String(key));
                 }
-                (item_vars, ())
+                item_vars
             })
             .collect::<Vec<_>>()
     };
@@ -555,7 +544,8 @@ fn loop_items(
     })
 }
 
-/// Whether the running platform is in `platforms`; an empty list matches.
+/// Returns whether the running platform is in `platforms`. An empty list
+/// matches every platform.
 pub(crate) fn platform_matches(platforms: &[super::ast::Platform]) -> bool {
     if platforms.is_empty() {
         return true;
@@ -663,7 +653,7 @@ tasks:
     }
 
     #[test]
-    fn globals_beat_os_env_and_env_is_a_var() {
+    fn globals_beat_os_env() {
         let vars = compile_show(&[], &[]);
         assert_eq!(text(&vars, "HOME"), "from-vars");
         assert_eq!(text(&vars, "FROM_ENV"), "from-env");

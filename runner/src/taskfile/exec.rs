@@ -1,8 +1,8 @@
 //! Running Taskfile tasks with go-task's runtime semantics.
 //!
-//! There is no global graph: each call compiles its task with its own vars
-//! and expands the tree as it goes, so a task reached through two paths runs
-//! twice unless it has `run: once` (once per process) or `run: when_changed`
+//! There is no global graph. Each call compiles its task with its own vars
+//! and expands the tree as it goes. So a task reached through two paths runs
+//! twice, unless it has `run: once` (once per process) or `run: when_changed`
 //! (once per distinct set of vars). Deps of one task run concurrently and all
 //! finish before its preconditions, its up-to-date check and its commands;
 //! `task:` calls in `cmds` run in order. `-C N` caps the tasks running
@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, mpsc};
@@ -30,7 +29,7 @@ use super::template::Value;
 use super::vars::{Resolver, Vars};
 use crate::sandbox::{Sandbox, TaskAccess};
 
-/// Why a task failed, in go-task's words.
+/// The cause of a task failure, in go-task's words.
 #[derive(Clone, Debug)]
 pub(crate) enum Failure {
     /// A command exited non-zero; `status` reads `exit status N`.
@@ -349,7 +348,7 @@ impl Executor {
     /// Runs a condition (`if:`, `status:`, a precondition) quietly; true on exit 0.
     fn condition_holds(&self, task: &Compiled, condition: &str) -> bool {
         let script = shell::script(condition, &task.set, &task.shopt);
-        let dir = existing_dir(&task.dir);
+        let dir = super::vars::existing_ancestor(&task.dir);
         let mut command = shell::command(&script, dir, &task.env);
         command.stdout(Stdio::null()).stderr(Stdio::null()).stdin(Stdio::null());
         command.status().is_ok_and(|s| s.success())
@@ -499,8 +498,8 @@ impl Executor {
                         continue;
                     }
                     if !silent && !*cmd_silent || self.options.verbose {
-                        let shown = compile::mask(cmd, &task.secrets);
-                        eprintln!("{}", messages::echo(&task.label, &shown));
+                        let masked = compile::mask(cmd, &task.secrets);
+                        eprintln!("{}", messages::echo(&task.label, &masked));
                     }
                     let set: Vec<String> = task.set.iter().chain(set).cloned().collect();
                     let shopt: Vec<String> = task.shopt.iter().chain(shopt).cloned().collect();
@@ -597,8 +596,8 @@ impl Executor {
                     return;
                 };
                 if !(self.is_silent(task, call) || shell_cmd.silent) || self.options.verbose {
-                    let shown = compile::mask(&cmd, &task.secrets);
-                    eprintln!("{}", messages::echo(&task.label, &shown));
+                    let masked = compile::mask(&cmd, &task.secrets);
+                    eprintln!("{}", messages::echo(&task.label, &masked));
                 }
                 let _ = self.run_shell(task, &cmd, &task.set, &task.shopt, cancel);
             }
@@ -683,7 +682,8 @@ impl Executor {
             return Err(Failure::Other { message: "task: context canceled".into(), code: 201 });
         }
         let script = shell::script(cmd, set, shopt);
-        let mut command = shell::command(&script, existing_dir(&task.dir), &task.env);
+        let mut command =
+            shell::command(&script, super::vars::existing_ancestor(&task.dir), &task.env);
         command.stdin(Stdio::inherit());
         #[cfg(unix)]
         if self.separate_groups {
@@ -856,15 +856,4 @@ impl Watchdog {
 enum Sink {
     Prefixed(String),
     Group { begin: Option<String>, end: Option<String>, error_only: bool },
-}
-
-fn existing_dir(dir: &Path) -> &Path {
-    let mut current = dir;
-    while !current.is_dir() {
-        match current.parent() {
-            Some(parent) => current = parent,
-            None => break,
-        }
-    }
-    current
 }

@@ -10,9 +10,9 @@
 //! `status:` commands must all exit 0; with both `status:` and `sources:`
 //! both must agree. A task with neither is never up to date.
 //!
-//! Two differences from go-task, both deliberate: state is recorded only
-//! after the task succeeded (go-task writes the checksum before the commands
-//! run and the timestamp marker on every check), and the checksum also covers
+//! Two differences from go-task are deliberate. State is recorded only after
+//! the task succeeded, where go-task writes the checksum before the commands
+//! run and the timestamp marker on every check. And the checksum also covers
 //! the generated files, so editing an output makes the task run again.
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,8 @@ use std::time::SystemTime;
 use super::compile::Compiled;
 use super::glob;
 
-/// The state directory of a project: `.task` next to the root Taskfile.
+/// Returns the state directory of a project: `.task` next to the root
+/// Taskfile.
 pub(crate) fn state_dir(root: &Path) -> PathBuf {
     root.join(".task")
 }
@@ -32,7 +33,7 @@ pub(crate) fn state_name(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
 }
 
-/// What the sources check found, reused to record state after a run.
+/// The result of a sources check, reused to record state after a run.
 #[derive(Debug, Default)]
 pub(crate) struct SourceCheck {
     pub(crate) up_to_date: bool,

@@ -11,7 +11,7 @@
 use super::load::{Project, TaskEntry};
 use super::messages;
 
-/// The tasks a listing shows, in order.
+/// Returns the tasks a listing shows, in order.
 pub(crate) fn listed(project: &Project, all: bool) -> Vec<&TaskEntry> {
     let mut tasks: Vec<&TaskEntry> =
         project.tasks.iter().filter(|t| !t.internal && (all || t.def.desc.is_some())).collect();

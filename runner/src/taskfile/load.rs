@@ -202,7 +202,7 @@ fn absolute(path: &Path) -> PathBuf {
     std::env::current_dir().map(|cwd| cwd.join(path)).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// What an include chain passes down to the tasks of the included file.
+/// The settings an include chain passes down to the included file's tasks.
 #[derive(Clone)]
 struct IncludeContext {
     namespace: String,
@@ -454,8 +454,8 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The OS environment plus the static global vars, which is what include
-/// paths are rendered with.
+/// Returns the OS environment plus the static global vars, the data that
+/// include paths are rendered with.
 fn static_vars(project: &Project) -> Value {
     let mut map: std::collections::BTreeMap<String, Value> =
         std::env::vars().map(|(k, v)| (k, Value::String(v))).collect();

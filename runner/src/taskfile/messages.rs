@@ -21,7 +21,7 @@ pub(crate) fn failed(name: &str, inner: &str) -> String {
     format!("task: Failed to run task \"{name}\": {inner}")
 }
 
-/// An unknown task, with a close name when there is one.
+/// Formats the unknown-task message, with a close name when there is one.
 pub(crate) fn does_not_exist(name: &str, suggestion: Option<&str>) -> String {
     match suggestion {
         Some(close) => format!("task: Task \"{name}\" does not exist. Did you mean \"{close}\"?"),
@@ -29,7 +29,7 @@ pub(crate) fn does_not_exist(name: &str, suggestion: Option<&str>) -> String {
     }
 }
 
-/// An internal task named on the command line.
+/// Formats the message for an internal task named on the command line.
 pub(crate) fn internal(name: &str) -> String {
     format!("task: Task \"{name}\" is internal")
 }
@@ -37,7 +37,7 @@ pub(crate) fn internal(name: &str) -> String {
 /// The inner text of a failed precondition.
 pub(crate) const PRECONDITION_NOT_MET: &str = "task: precondition not met";
 
-/// The default message of a failed precondition without `msg:`.
+/// Formats the message of a failed precondition that has no `msg:`.
 pub(crate) fn precondition_failed(sh: &str) -> String {
     format!("task: `{sh}` failed")
 }

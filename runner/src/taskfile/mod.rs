@@ -6,11 +6,12 @@
 //! it. [`main`] is the `runner` binary: it takes the `task` command line and
 //! runs the Taskfile with go-task 3.54's semantics, messages and exit codes.
 //!
-//! The pipeline: `yaml` reads the document into a tree with positions,
-//! `ast` decodes every shorthand form, `load` finds and merges the files,
-//! `references` checks task names and cycles, `vars` and `compile` resolve
-//! variables and templates per call, `exec` runs calls with `shell`, and
-//! `fingerprint` with `glob` decides what is up to date. Errors in the input
+//! The pipeline reads like the module list. `yaml` reads the document into a
+//! tree with positions, and `ast` decodes every shorthand form. `load` finds
+//! and merges the files, and `references` checks task names and cycles.
+//! `vars` and `compile` resolve variables and templates per call. `exec`
+//! runs calls with `shell`, and `fingerprint` with `glob` decides what is up
+//! to date. Errors in the input
 //! name the file, line and column (`diagnostic`).
 
 mod ast;

@@ -26,14 +26,14 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut show = |defs: &mut dyn Iterator<Item = &VarDef>| {
         for var in defs {
-            let shown = match &var.value {
+            let displayed = match &var.value {
                 _ if var.secret => "*****".to_string(),
                 VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
                 _ => quote(&task.vars.get(&var.name).map(Value::to_go_string).unwrap_or_default()),
             };
             match vars.iter_mut().find(|(name, _)| *name == var.name) {
-                Some(slot) => slot.1 = shown,
-                None => vars.push((var.name.clone(), shown)),
+                Some(slot) => slot.1 = displayed,
+                None => vars.push((var.name.clone(), displayed)),
             }
         }
     };
@@ -43,14 +43,14 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
 
     let mut env: Vec<(String, String)> = Vec::new();
     for var in project.env.iter().map(|(v, _)| v).chain(def.env.iter()) {
-        let shown = match &var.value {
+        let displayed = match &var.value {
             VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
             VarValue::Static(value) => quote(&value.to_go_string()),
             VarValue::Ref(expr) => quote(&expr.text),
         };
         match env.iter_mut().find(|(name, _)| *name == var.name) {
-            Some(slot) => slot.1 = shown,
-            None => env.push((var.name.clone(), shown)),
+            Some(slot) => slot.1 = displayed,
+            None => env.push((var.name.clone(), displayed)),
         }
     }
     section(&mut out, "env:", env.iter().map(|(k, v)| format!("  {k}: {v}")));

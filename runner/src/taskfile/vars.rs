@@ -110,7 +110,7 @@ impl Resolver {
             .filter(|(k, _)| std::env::var_os(k).is_none())
             .collect();
         let script = shell::script(cmd, &[], &[]);
-        let mut command = shell::command(&script, dir_or_root(dir), &env);
+        let mut command = shell::command(&script, existing_ancestor(dir), &env);
         command.stderr(std::process::Stdio::inherit()).stdin(std::process::Stdio::inherit());
         let result = match command.output() {
             Ok(output) if output.status.success() => {
@@ -145,10 +145,10 @@ impl Resolver {
     }
 }
 
-/// Task dirs may not exist yet when a task's `sh:` vars run; go-task's
-/// shell then still reports the future path, so use the nearest existing
-/// ancestor as the process directory.
-fn dir_or_root(dir: &Path) -> &Path {
+/// Returns the nearest existing ancestor of `dir`. A task's `dir` may not
+/// exist yet when its `sh:` vars run, because it is created just before the
+/// commands.
+pub(crate) fn existing_ancestor(dir: &Path) -> &Path {
     let mut current = dir;
     while !current.is_dir() {
         match current.parent() {

@@ -1,9 +1,9 @@
 //! A YAML document as a tree of nodes that remember where they were written.
 //!
-//! The Taskfile schema accepts many shorthand forms (a task may be a string,
-//! a list or a map; a command may be a string or one of three maps), and
-//! serde's untagged enums lose source positions and give poor messages. So
-//! the document is first read into this tree, each node with its line and
+//! The Taskfile schema accepts many shorthand forms: a task may be a string,
+//! a list or a map, and a command a string or one of three maps. serde's
+//! untagged enums lose source positions and give poor messages, so the
+//! document is first read into this tree, each node with its line and
 //! column from `serde_saphyr::Spanned`, and `ast` decodes the tree by hand.
 //! Mapping order is kept, since it drives variable evaluation and listing.
 
