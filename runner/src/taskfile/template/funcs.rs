@@ -20,6 +20,7 @@ mod time;
 use super::value::Value;
 
 pub(crate) use printf::{sprint, sprintf, sprintln};
+pub(crate) use time::time_methods;
 
 /// A callable template function.
 pub(crate) struct Function {

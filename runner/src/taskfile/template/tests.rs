@@ -477,6 +477,47 @@ fn date_functions() {
 }
 
 #[test]
+fn time_methods_on_now() {
+    check_all(&[
+        (
+            "{{ now.Year | printf \"%T\" }}|{{ gt now.Unix 1700000000 }}|{{ now.UTC.Format \"MST\" }}",
+            "int|true|UTC",
+        ),
+        (
+            "{{ len (now.Format \"20060102\") }}|{{ printf \"%v\" now.UTC.Month | len | lt 2 }}|{{ eq (now.Format \"2006\" | atoi) now.Year }}",
+            "8|true|true",
+        ),
+        (
+            "{{ lt now.Nanosecond 1000000000 }}|{{ le now.UnixMilli (mul now.Unix 1000 | add 1000) }}",
+            "true|true",
+        ),
+    ]);
+}
+
+#[test]
+fn taskfile_idioms() {
+    check_all(&[
+        ("{{if eq OS \"windows\"}}.exe{{end}}bin", "bin"),
+        ("go build -o bin/app{{exeExt}}", "go build -o bin/app"),
+        ("{{.S | replace \"l\" \"L\" | trimSuffix \"o\"}}", "heLL"),
+        ("{{if and (eq .S \"hello\") (ne .N 4)}}both{{end}}", "both"),
+        ("{{range $i, $line := \"a\\nb\" | splitLines}}{{$i}}:{{$line}} {{end}}", "0:a 1:b "),
+        ("{{- range .L }}\n  - {{ . }}\n{{- end }}", "\n  - a\n  - b"),
+        ("{{default .S .MISSING}}|{{.MISSING | default .S | upper}}", "hello|HELLO"),
+        (
+            "{{toJson .}}",
+            "{\"B\":true,\"E\":[],\"EM\":{},\"F\":3.5,\"F3\":3,\"L\":[\"a\",\"b\"],\"M\":{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}},\"N\":3,\"S\":\"hello\"}",
+        ),
+        (
+            "{{ joinPath \"/root\" \"bin\" .S }}|{{ .S | q }}|{{ list \"a b\" \"c\" | join \" \" }}",
+            "/root/bin/hello|hello|a b c",
+        ),
+        ("{{ printf \"%s-%s\" .S (index .L 0) }}|{{ .L | first | upper }}", "hello-a|A"),
+        ("{{ $v := .S }}{{ range .L }}{{ $v }}{{ . }} {{ end }}", "helloa hellob "),
+    ]);
+}
+
+#[test]
 fn parse_errors_name_the_problem() {
     let cases = [
         ("{{ foo 1 }}", "function \"foo\" not defined", 3),
@@ -557,7 +598,12 @@ fn render_errors_name_the_problem() {
         ("{{ .N.x }}", "can't evaluate field x in type int"),
         ("{{ .M.a.x }}", "can't evaluate field x in type string"),
         ("{{ (list 1 2).x }}", "can't evaluate field x in type []interface {}"),
-        ("{{ now.Unix }}", "can't evaluate field Unix in type string"),
+        ("{{ now.Bogus }}", "can't evaluate field Bogus in type time.Time"),
+        ("{{ now.Unix.x }}", "can't evaluate field x in type int"),
+        ("{{ now.Format }}", "wrong number of args for Format: want 1 got 0"),
+        ("{{ now.Unix 1 }}", "wrong number of args for Unix: want 0 got 1"),
+        ("{{ (list 1).x 2 }}", "can't give argument to non-function [1]"),
+        ("{{ list.x 2 }}", "can't give argument to the field x of a value"),
         ("{{ 1 2 }}", "can't give argument to non-function 1"),
         ("{{ .S 1 }}", "can't give argument to non-function hello"),
         ("{{ .S | .S }}", "can't give argument to non-function hello"),

@@ -8,6 +8,11 @@
 //! any other value. The local zone comes from the C library (`TZ` or
 //! `/etc/localtime`), as Go's does.
 //!
+//! Because `now` returns text, the `time.Time` methods that Taskfiles call
+//! on it (`now.Unix`, `now.UTC.Format "2006"`, ...) are run by
+//! [`time_methods`] when the chain starts at `now`. NOTE: a variable holding
+//! `now` (`$t := now`) is plain text, so `$t.Unix` fails.
+//!
 //! NOTE: `dateInZone` knows only `UTC` and `Local`; any other zone name
 //! renders in UTC, which is what Go does for an unknown zone.
 
@@ -364,10 +369,78 @@ fn format_fraction(rest: &str, nanos: u32, out: &mut String) -> Option<usize> {
     Some(1 + width)
 }
 
+/// Runs a chain of `time.Time` methods on the text `now` returned, such as
+/// `.UTC.Format "2006"`. The arguments go to the last method, as in Go.
+pub(crate) fn time_methods(
+    start: Value,
+    methods: &[String],
+    args: &[Value],
+) -> Result<Value, String> {
+    let mut current = start;
+    for (position, method) in methods.iter().enumerate() {
+        let text = match &current {
+            Value::String(text) if position == 0 || is_time_method(&methods[position - 1]) => text,
+            other => {
+                return Err(format!("can't evaluate field {method} in type {}", other.type_name()));
+            }
+        };
+        let moment = parse_go_time(text)
+            .ok_or_else(|| format!("can't evaluate field {method} in type string"))?;
+        let method_args = if position + 1 == methods.len() { args } else { &[] };
+        current = time_method(&moment, method, method_args)?;
+    }
+    Ok(current)
+}
+
+/// Reports whether a method returns a time, so another method can follow it.
+fn is_time_method(method: &str) -> bool {
+    matches!(method, "UTC" | "Local")
+}
+
+fn time_method(moment: &Moment, method: &str, args: &[Value]) -> Result<Value, String> {
+    let want = if method == "Format" { 1 } else { 0 };
+    if args.len() != want {
+        return Err(format!("wrong number of args for {method}: want {want} got {}", args.len()));
+    }
+
+    let parts = fields(moment);
+    let value = match method {
+        "UTC" => {
+            let utc = Moment { offset: 0, zone: "UTC".to_owned(), ..moment.clone() };
+            Value::String(format_layout(&utc, GO_TIME_LAYOUT))
+        }
+        "Local" => Value::String(format_layout(
+            &local_moment(moment.seconds, moment.nanos),
+            GO_TIME_LAYOUT,
+        )),
+        "String" => Value::String(format_layout(moment, GO_TIME_LAYOUT)),
+        "Format" => Value::String(format_layout(moment, string_arg(args, 0)?)),
+        "Unix" => Value::Int(moment.seconds),
+        "UnixMilli" => Value::Int(moment.seconds * 1000 + i64::from(moment.nanos / 1_000_000)),
+        "UnixNano" => Value::Int(
+            moment.seconds.wrapping_mul(1_000_000_000).wrapping_add(i64::from(moment.nanos)),
+        ),
+        "Year" => Value::Int(parts.year),
+        "YearDay" => Value::Int(i64::from(parts.year_day)),
+        "Month" => Value::String(MONTHS[parts.month as usize - 1].to_owned()),
+        "Weekday" => Value::String(WEEKDAYS[parts.weekday].to_owned()),
+        "Day" => Value::Int(i64::from(parts.day)),
+        "Hour" => Value::Int(i64::from(parts.hour)),
+        "Minute" => Value::Int(i64::from(parts.minute)),
+        "Second" => Value::Int(i64::from(parts.second)),
+        "Nanosecond" => Value::Int(i64::from(moment.nanos)),
+        other => return Err(format!("can't evaluate field {other} in type time.Time")),
+    };
+    Ok(value)
+}
+
+/// The layout of Go's `time.Time.String`, which `now` returns.
+const GO_TIME_LAYOUT: &str = "2006-01-02 15:04:05.999999999 -0700 MST";
+
 /// `now`: the current local time, as text that the date functions read back.
 pub(super) fn now(_: &[Value]) -> Result<Value, String> {
     let moment = current_moment();
-    Ok(Value::String(format_layout(&moment, "2006-01-02 15:04:05.999999999 -0700 MST")))
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
 }
 
 /// `date layout time`.
