@@ -201,16 +201,14 @@ impl Evaluator<'_> {
                 return funcs::time_methods(result, &first.fields, &args)
                     .map_err(|message| TemplateError::new(message, first.offset));
             }
+            let value = self.read_fields(result, &first.fields, first.offset)?;
             if command.operands.len() > 1 || piped.is_some() {
                 return Err(TemplateError::new(
-                    format!(
-                        "can't give argument to the field {} of a value",
-                        first.fields.join(".")
-                    ),
+                    format!("can't give argument to non-function {}", value.go_string_nested()),
                     first.offset,
                 ));
             }
-            return self.read_fields(result, &first.fields, first.offset);
+            return Ok(value);
         }
 
         if command.operands.len() > 1 || piped.is_some() {
