@@ -851,6 +851,38 @@ fn odd_inputs_never_panic() {
 }
 
 #[test]
+fn deep_nesting_is_rejected() {
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+    let error = Template::parse(&parens).unwrap_err();
+    assert_eq!(error.message, "template nesting exceeds 200 levels");
+
+    let blocks = format!("{}x{}", "{{ if 1 }}".repeat(300), "{{ end }}".repeat(300));
+    let error = Template::parse(&blocks).unwrap_err();
+    assert_eq!(error.message, "template nesting exceeds 200 levels");
+
+    let fine = format!("{}x{}", "{{ with 1 }}".repeat(150), "{{ end }}".repeat(150));
+    assert_eq!(run(&fine).unwrap(), "x");
+}
+
+#[test]
+fn extreme_numbers_do_not_overflow() {
+    check_all(&[
+        ("{{ dateInZone \"2006\" 9223372036854775807 \"UTC\" | len | lt 0 }}", "true"),
+        ("{{ dateInZone \"2006\" -9223372036854775808 \"UTC\" | len | lt 0 }}", "true"),
+        (
+            "{{ add 9223372036854775807 1 }}|{{ mul 9223372036854775807 2 }}",
+            "-9223372036854775808|-2",
+        ),
+        (
+            "{{ div -9223372036854775808 -1 }}|{{ mod -9223372036854775808 -1 }}",
+            "-9223372036854775808|0",
+        ),
+        ("{{ printf \"%99999999d\" 1 | len }}", "65536"),
+        ("{{ index .L 9223372036854775807 | default \"x\" }}", "x"),
+    ]);
+}
+
+#[test]
 fn random_bytes_never_panic() {
     const ALPHABET: &[u8] = b"{}-/* .$|()\"'`\\:=,aZ09\n\xff";
     let data = data();

@@ -23,6 +23,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::string_arg;
 use crate::taskfile::template::value::Value;
 
+/// The largest year that time text may name, which keeps the day
+/// arithmetic far from overflow.
+const MAX_YEAR: i64 = 1_000_000_000;
+
 /// A moment with the zone it is shown in.
 #[derive(Clone, Debug, PartialEq)]
 struct Moment {
@@ -85,6 +89,9 @@ fn parse_go_time(text: &str) -> Option<Moment> {
 
     let mut date_parts = date.splitn(3, '-');
     let year: i64 = date_parts.next()?.parse().ok()?;
+    if !(-MAX_YEAR..=MAX_YEAR).contains(&year) {
+        return None;
+    }
     let month: u32 = date_parts.next()?.parse().ok()?;
     let day: u32 = date_parts.next()?.parse().ok()?;
 
@@ -153,7 +160,7 @@ struct Fields {
 }
 
 fn fields(moment: &Moment) -> Fields {
-    let local = moment.seconds + i64::from(moment.offset);
+    let local = moment.seconds.saturating_add(i64::from(moment.offset));
     let days = local.div_euclid(86400);
     let second_of_day = local.rem_euclid(86400) as u32;
     let (year, month, day) = civil_from_days(days);
@@ -416,7 +423,9 @@ fn time_method(moment: &Moment, method: &str, args: &[Value]) -> Result<Value, S
         "String" => Value::String(format_layout(moment, GO_TIME_LAYOUT)),
         "Format" => Value::String(format_layout(moment, string_arg(args, 0)?)),
         "Unix" => Value::Int(moment.seconds),
-        "UnixMilli" => Value::Int(moment.seconds * 1000 + i64::from(moment.nanos / 1_000_000)),
+        "UnixMilli" => Value::Int(
+            moment.seconds.wrapping_mul(1000).wrapping_add(i64::from(moment.nanos / 1_000_000)),
+        ),
         "UnixNano" => Value::Int(
             moment.seconds.wrapping_mul(1_000_000_000).wrapping_add(i64::from(moment.nanos)),
         ),
