@@ -16,6 +16,15 @@ use crate::taskfile::template::value::{
     push_exponent_form,
 };
 
+/// The largest width or precision honoured, which is also the largest
+/// precision Rust's formatter accepts.
+const MAX_COUNT: usize = u16::MAX as usize;
+
+/// More significant digits than any f64 has in its exact decimal form (767),
+/// so formatting more only appends zeros. Rust's exponent formatter fails
+/// on very large precisions, so digits past this are added as zeros.
+const MAX_EXACT_DIGITS: usize = 1000;
+
 /// The flags, width and precision of one verb.
 #[derive(Clone, Copy, Default)]
 struct Spec {
@@ -135,13 +144,13 @@ fn read_count(
             _ => None,
         };
         *next_arg += 1;
-        return count.map(|count| count.min(1 << 16));
+        return count.map(|count| count.min(MAX_COUNT));
     }
 
     let mut count: Option<usize> = None;
     while let Some(&(_, digit)) = chars.peek() {
         let Some(value) = digit.to_digit(10) else { break };
-        count = Some((count.unwrap_or(0) * 10 + value as usize).min(1 << 16));
+        count = Some((count.unwrap_or(0) * 10 + value as usize).min(MAX_COUNT));
         chars.next();
     }
     count
@@ -303,7 +312,7 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
         'v' | 'g' | 'G' => {
             let mut text = match spec.precision {
                 None => format_float_shortest(magnitude),
-                Some(precision) => format_general(magnitude, precision.max(1)),
+                Some(precision) => format_general(magnitude, precision.clamp(1, MAX_EXACT_DIGITS)),
             };
             if verb == 'G' {
                 text = text.to_uppercase();
@@ -312,9 +321,11 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
         }
         'e' | 'E' => {
             let precision = spec.precision.unwrap_or(6);
-            let formatted = format!("{magnitude:.precision$e}");
+            let exact = precision.min(MAX_EXACT_DIGITS);
+            let formatted = format!("{magnitude:.exact$e}");
             let (mantissa, exponent) = formatted.split_once('e').unwrap_or((&formatted, "0"));
             let mut text = mantissa.to_owned();
+            text.push_str(&"0".repeat(precision - exact));
             push_exponent(
                 &mut text,
                 exponent.parse().unwrap_or(0),
