@@ -223,6 +223,12 @@ static FUNCTIONS: &[Function] = &[
     exact("uuid", 0, encoding::uuid),
 ];
 
+/// Returns every function, for tests that call each one.
+#[cfg(test)]
+pub(crate) fn all() -> &'static [Function] {
+    FUNCTIONS
+}
+
 /// Finds a function by its template name.
 pub(crate) fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|function| function.name == name)

@@ -901,3 +901,77 @@ fn random_bytes_never_panic() {
         }
     }
 }
+
+#[test]
+fn every_function_survives_odd_arguments() {
+    let mut map = BTreeMap::new();
+    map.insert("k".to_owned(), Value::List(vec![Value::Nil]));
+    let pool = [
+        Value::Nil,
+        Value::Bool(true),
+        Value::Int(0),
+        Value::Int(-1),
+        Value::Int(3),
+        Value::Int(i64::MAX),
+        Value::Int(i64::MIN),
+        Value::Float(f64::NAN),
+        Value::Float(-1e308),
+        Value::Float(2.5),
+        Value::String(String::new()),
+        Value::String("a,b\nc".to_owned()),
+        Value::String("[(".to_owned()),
+        Value::String("{\"a\":[1,".to_owned()),
+        Value::String("é/../x.y".to_owned()),
+        Value::String("2006-01-02 15:04:05.999999999 -0700 MST".to_owned()),
+        Value::List(vec![Value::Int(1), "x".into(), Value::Nil]),
+        Value::List(vec![]),
+        Value::Map(map),
+    ];
+
+    let mut random = Lcg(7);
+    let mut calls = 0;
+    for function in super::funcs::all() {
+        let super::funcs::Call::Plain(body) = function.call else { continue };
+        let max = function.max_args.unwrap_or(function.min_args + 3);
+        for count in function.min_args..=max {
+            for _ in 0..40 {
+                let args: Vec<Value> =
+                    (0..count).map(|_| pool[random.next() % pool.len()].clone()).collect();
+                let _ = body(&args);
+                calls += 1;
+            }
+        }
+    }
+    assert!(calls > 4000, "only {calls} calls");
+}
+
+#[test]
+fn printf_survives_odd_formats() {
+    const PIECES: &[&str] = &[
+        "%", "d", ".", "9", "99999", "*", "[", "]", "[2]", "-", "+", "#", " ", "0", "v", "e", "E",
+        "f", "g", "G", "x", "X", "q", "c", "U", "T", "t", "s", "b", "o", "O", "é", "%%",
+    ];
+    let args = [
+        Value::Int(-7),
+        Value::Int(0x10FFFF + 1),
+        Value::Float(f64::INFINITY),
+        Value::Float(-0.0),
+        Value::Float(1e-300),
+        Value::String("é\u{1}".to_owned()),
+        Value::List(vec![Value::Int(1), Value::Nil]),
+        Value::Bool(false),
+        Value::Nil,
+    ];
+
+    let mut random = Lcg(99);
+    for _ in 0..3000 {
+        let mut format = String::new();
+        for _ in 0..=random.next() % 8 {
+            format.push_str(PIECES[random.next() % PIECES.len()]);
+        }
+        let count = random.next() % 4;
+        let chosen: Vec<Value> =
+            (0..count).map(|_| args[random.next() % args.len()].clone()).collect();
+        let _ = super::funcs::sprintf(&format, &chosen);
+    }
+}
