@@ -24,7 +24,7 @@ pub(crate) fn render(nodes: &[Node], data: &Value) -> Result<String, TemplateErr
     Ok(evaluator.out)
 }
 
-/// How a list of nodes finished.
+/// The control flow after a list of nodes.
 enum Flow {
     Normal,
     Break,

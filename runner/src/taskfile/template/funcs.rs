@@ -31,7 +31,7 @@ pub(crate) struct Function {
     pub(crate) call: Call,
 }
 
-/// How the evaluator runs a function.
+/// The evaluation strategy of a function.
 pub(crate) enum Call {
     /// Evaluate every argument, then call.
     Plain(fn(&[Value]) -> Result<Value, String>),

@@ -95,7 +95,7 @@ pub(crate) fn parse(tokens: Vec<Token>, text_len: usize) -> Result<Vec<Node>, Te
     }
 }
 
-/// What stopped a list of nodes, with the offset of its action.
+/// The action that ended a list of nodes, with its offset.
 enum Ending {
     Eof,
     End(usize),

@@ -17,7 +17,7 @@ fn list_arg<'a>(args: &'a [Value], position: usize, function: &str) -> Result<&'
     }
 }
 
-/// The Go reflect kind that sprig names in its messages.
+/// Returns the Go reflect kind that sprig names in its messages.
 fn kind_name(value: &Value) -> &'static str {
     match value {
         Value::Nil => "invalid",

@@ -308,8 +308,8 @@ pub(super) fn split_args(args: &[Value]) -> Result<Value, String> {
 }
 
 /// go-task's `shellQuote`: the text as one bash word. Plain words stay as
-/// they are, others get single quotes, or double quotes when the text holds
-/// a single quote, or `$'...'` when it holds control characters.
+/// they are and others get single quotes. Text with a single quote gets
+/// double quotes, and text with control characters gets `$'...'`.
 pub(super) fn shell_quote(args: &[Value]) -> Result<Value, String> {
     let text = string_arg(args, 0)?;
     if text.is_empty() {

@@ -13,7 +13,7 @@
 //! [`time_methods`] when the chain starts at `now`. NOTE: a variable holding
 //! `now` (`$t := now`) is plain text, so `$t.Unix` fails.
 //!
-//! NOTE: `dateInZone` knows only `UTC` and `Local`; any other zone name
+//! NOTE: `dateInZone` supports only `UTC` and `Local`. Any other zone name
 //! renders in UTC, which is what Go does for an unknown zone.
 
 use std::ffi::CStr;
@@ -132,7 +132,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146097 + day_of_era - 719468
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01.
+/// Converts a day count since 1970-01-01 to a proleptic Gregorian date.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719468;
     let era = days.div_euclid(146097);
@@ -278,7 +278,7 @@ fn format_layout(moment: &Moment, layout: &str) -> String {
     out
 }
 
-/// The two-digit layout elements `01` to `06`.
+/// Formats the two-digit layout elements `01` to `06`.
 fn zero_padded(rest: &str, parts: &Fields, hour12: u32) -> Option<String> {
     let value = match rest.as_bytes().get(..2)? {
         b"01" => i64::from(parts.month),
@@ -311,8 +311,8 @@ fn push_offset(out: &mut String, offset: i32, colons: bool, with_seconds: bool) 
     }
 }
 
-/// The zone offset elements `-0700`, `-07:00`, `-07`, their seconds forms,
-/// and the `Z` forms that print `Z` for UTC.
+/// Formats the zone offset elements `-0700`, `-07:00`, `-07`, their seconds
+/// forms, and the `Z` forms that print `Z` for UTC.
 fn format_zone_offset(rest: &str, offset: i32, out: &mut String) -> Option<usize> {
     let (utc_letter, body) = match rest.as_bytes().first()? {
         b'Z' => (true, &rest[1..]),
