@@ -484,6 +484,64 @@ fn date_functions() {
 }
 
 #[test]
+fn more_sprig_functions() {
+    check_all(&[
+        (
+            "{{ html \"<a href='x'>&\\\"\" }}|{{ js \"a'b\\\"c<d>\\\\e\\n\" }}|{{ urlquery \"a b&c=d/é\" }}|{{ html 1 \"x\" }}",
+            "&lt;a href=&#39;x&#39;&gt;&amp;&#34;|a\\'b\\\"c\\u003Cd\\u003E\\\\e\\u000A|a+b%26c%3Dd%2F%C3%A9|1x",
+        ),
+        (
+            "{{ plural \"one\" \"many\" 1 }}|{{ plural \"one\" \"many\" 2 }}|{{ until 3 }}|{{ untilStep 1 10 3 }}|{{ untilStep 5 0 -2 }}",
+            "one|many|[0 1 2]|[1 4 7]|[5 3 1]",
+        ),
+        (
+            "{{ seq 3 }}|{{ seq 2 5 }}|{{ seq 5 2 }}|{{ seq 1 2 9 }}|{{ seq 0 }}",
+            "1 2 3|2 3 4 5|5 4 3 2|1 3 5 7 9|1 0",
+        ),
+        (
+            "{{ regexSplit \",\" \"a,b,c\" -1 }}|{{ regexSplit \",\" \"a,b,c\" 2 }}|{{ regexFind \"[0-9]+\" \"ab12cd34\" }}|{{ regexQuoteMeta \"a.b*c\" }}|{{ mustRegexReplaceAll \"b\" \"abc\" \"x\" }}",
+            "[a b c]|[a b,c]|12|a\\.b\\*c|axc",
+        ),
+        (
+            "{{ without .L \"a\" }}|{{ pick .M \"a\" \"b\" }}|{{ omit .M \"a\" \"b\" }}|{{ values (dict \"b\" 1 \"a\" 2) | sortAlpha }}|{{ pluck \"a\" (dict \"a\" 1) (dict \"b\" 2) (dict \"a\" 3) }}",
+            "[b]|map[a:one b:2]|map[c:[x y] d:map[k:v]]|[1 2]|[1 3]",
+        ),
+        (
+            "{{ typeOf 1 }}|{{ typeOf \"a\" }}|{{ typeOf .L }}|{{ typeOf .M }}|{{ typeOf nil }}|{{ typeOf 1.5 }}|{{ typeOf true }}",
+            "int|string|[]interface {}|map[string]interface {}|<nil>|float64|bool",
+        ),
+        (
+            "{{ kindOf 1 }}|{{ kindOf \"a\" }}|{{ kindOf .L }}|{{ kindOf .M }}|{{ kindOf 1.5 }}|{{ kindOf true }}|{{ kindIs \"int\" 1 }}|{{ typeIs \"string\" \"a\" }}|{{ kindOf nil }}",
+            "int|string|slice|map|float64|bool|true|true|invalid",
+        ),
+        (
+            "{{ round 1.5 0 }}|{{ round 2.345 2 }}|{{ round -1.5 0 }}|{{ floor 1.7 }}|{{ ceil 1.2 }}|{{ floor \"2.5\" }}|{{ maxf 1 2.5 3 }}|{{ minf 1.5 -2 }}|{{ round 123.555 -1 }}|{{ round 2.5 0 0.5 }}",
+            "2|2.35|-2|1|2|2|3|-2|120|3",
+        ),
+        (
+            "{{ osBase \"a/b\" }}|{{ osDir \"a/b\" }}|{{ osExt \"a.b\" }}|{{ osClean \"a//b\" }}|{{ osIsAbs \"/a\" }}",
+            "b|a|.b|a/b|true",
+        ),
+        (
+            "{{ b32enc \"hi\" }}|{{ b32dec \"NBUQ====\" }}|{{ toRawJson \"<&>\" }}|{{ toRawJson .M }}|{{ trimall \"$\" \"$a$\" }}",
+            "NBUQ====|hi|\"<&>\"|{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}}|a",
+        ),
+        (
+            "{{ chunk 2 (list 1 2 3) }}|{{ dig \"a\" \"b\" \"def\" (dict \"a\" (dict \"b\" 1)) }}|{{ dig \"a\" \"x\" \"def\" (dict \"a\" (dict \"b\" 1)) }}|{{ mustFirst .L }}|{{ mustLast .L }}|{{ mustUniq (list 1 1) }}",
+            "[[1 2] [3]]|1|def|a|b|[1]",
+        ),
+        (
+            "{{ sha1sum \"a\" }}|{{ adler32sum \"a\" }}|{{ biggest 1 5 2 }}|{{ hello }}",
+            "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8|6422626|5|Hello!",
+        ),
+        (
+            "{{ b32enc \"\" }}|{{ b32enc \"abcdefg\" }}|{{ b32dec \"MFRGGZDFMZTQ====\" }}|{{ b32dec \"M\" }}|{{ sha1sum \"\" }}",
+            "|MFRGGZDFMZTQ====|abcdefg|illegal base32 data at input byte 0|da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        ),
+    ]);
+}
+
+#[test]
 fn time_methods_on_now() {
     check_all(&[
         (
@@ -885,12 +943,20 @@ fn extreme_numbers_do_not_overflow() {
             "{{ div -9223372036854775808 -1 }}|{{ mod -9223372036854775808 -1 }}",
             "-9223372036854775808|0",
         ),
-        ("{{ printf \"%99999999d\" 1 | len }}", "65535"),
+        ("{{ printf \"%99999999d\" 1 }}", "%!(NOVERB)%!(EXTRA int=1)"),
+        ("{{ printf \"%.99999999f\" 1.5 }}", "%!(NOVERB)%!(EXTRA float64=1.5)"),
         (
-            "{{ printf \"%.99999999f\" 1.5 | len }}|{{ printf \"%.99999999e\" 1.5 | len }}",
-            "65537|65541",
+            "{{ printf \"%1000001d\" 1 | len }}|{{ printf \"%1000000d\" 1 | len }}|{{ printf \"%.1000000f\" 1.5 | len }}",
+            "1000001|1000000|1000002",
         ),
-        ("{{ printf \"%.99999999g\" 1.5 }}|{{ printf \"%.99999999d\" 1 | len }}", "1.5|65535"),
+        (
+            "{{ printf \"%*d\" 99999999 1 }}|{{ printf \"%.*d\" -1 1 }}|{{ printf \"%*d\" \"x\" 1 }}|{{ printf \"%-*d|\" -3 1 }}",
+            "%!(BADWIDTH)1|%!(BADPREC)1|%!(BADWIDTH)1|1  |",
+        ),
+        (
+            "{{ printf \"%.9999e\" 1.5 | len }}|{{ printf \"%.9999g\" 1.5 }}|{{ printf \"%.9999d\" 1 | len }}",
+            "10005|1.5|9999",
+        ),
     ]);
 }
 
