@@ -136,6 +136,8 @@ fn trimming_and_comments() {
         ("{{1 -}}\n\n  b", "1b"),
         ("{{-1}} x", "-1 x"),
         ("a {{/* multi\nline */}} b", "a  b"),
+        ("{{ \"}}\" }}|{{ `{{ x }}` }}|{{\n.S\n}}", "}}|{{ x }}|hello"),
+        ("{{ if\n  .S }}yes{{ end }}|{{- \"a\" -}}\t|", "yes|a|"),
     ]);
 }
 
