@@ -116,7 +116,7 @@ impl fmt::Display for Cmd {
 
 /// Quotes a word for a POSIX shell: words made only of safe characters stay
 /// as they are, everything else is put in single quotes.
-pub(crate) fn quote(word: &OsStr) -> String {
+fn quote(word: &OsStr) -> String {
     let text = word.to_string_lossy();
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c);
     if !text.is_empty() && text.chars().all(safe) {

@@ -81,14 +81,17 @@ impl Error {
         Error::new(ErrorKind::Io { op, path: path.into(), source })
     }
 
+    #[allow(dead_code)]
     pub(crate) fn invalid_task(task: &str, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidTask { task: task.to_string(), message: message.into() })
     }
 
+    #[allow(dead_code)]
     pub(crate) fn sandbox(task: Option<&str>, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Sandbox { task: task.map(str::to_string), message: message.into() })
     }
 
+    #[allow(dead_code)]
     pub(crate) fn state(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::State { message: message.into() })
     }

@@ -25,11 +25,26 @@
 //! }
 //! ```
 
+mod cli;
 mod cmd;
 mod error;
+mod exec;
 mod freshness;
+mod generates;
+mod graph;
+mod logger;
+mod options;
+mod output;
+mod plan;
+mod report;
+mod root;
+mod runner;
+// The ruleset behind this interface is not wired yet; see the module's note.
+#[allow(dead_code)]
 mod sandbox;
+mod schedule;
 mod scope;
+mod signal;
 mod task;
 #[cfg(feature = "taskfile")]
 pub mod taskfile;
@@ -37,6 +52,10 @@ pub mod taskfile;
 pub use cmd::Cmd;
 pub use error::{Error, ErrorKind, Result};
 pub use freshness::{DirtyReason, Freshness};
+pub use options::{Action, Force, Options};
+pub use output::Verbosity;
+pub use report::{Outcome, Report, TaskReport};
+pub use runner::Runner;
 pub use sandbox::{SandboxMode, SandboxStatus};
 pub use scope::Scope;
 pub use task::{Step, StepContext, StepError, StepFn, Task};

@@ -81,7 +81,7 @@ impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Step::Cmd(cmd) => write!(f, "{cmd}"),
-            Step::Sh(script) => write!(f, "sh -c {}", crate::cmd::quote(script.as_ref())),
+            Step::Sh(script) => write!(f, "{}", script.trim_end()),
             Step::Call(name) => write!(f, "call {name}"),
             Step::Func { label, .. } => write!(f, "fn {label}"),
         }

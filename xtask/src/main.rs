@@ -1,3 +1,69 @@
 //! This repository's own tasks, run with `cargo xtask`.
+//!
+//! `cargo xtask ci` is the main job: the format check, clippy with warnings
+//! denied, the tests and the documentation build, each a runner task that
+//! declares what it reads and writes. Cargo serialises the tasks that share
+//! `target/` through its own build lock, so running them with several jobs is
+//! safe.
 
-fn main() {}
+use std::process::ExitCode;
+
+use runner::{Runner, Scope, Task, cmd};
+
+/// The files every cargo task of this workspace reads.
+const WORKSPACE_SOURCES: [&str; 10] = [
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo/config.toml",
+    "rustfmt.toml",
+    "runner/**/*.rs",
+    "runner/Cargo.toml",
+    "xtask/**/*",
+    "examples/**/*",
+    "tests/**/*",
+    "README.md",
+];
+
+fn cargo_task(name: &str, doc: &str) -> Task {
+    Task::new(name)
+        .doc(doc)
+        .sources(WORKSPACE_SOURCES)
+        .generates(["target/"])
+        .scopes([Scope::rust_toolchain(), Scope::git_config()])
+}
+
+fn main() -> ExitCode {
+    Runner::new()
+        .task(
+            Task::new("fmt")
+                .doc("Check that the code is formatted")
+                .sources(WORKSPACE_SOURCES)
+                .scopes([Scope::rust_toolchain()])
+                .cmd(cmd!("cargo", "fmt", "--all", "--", "--check")),
+        )
+        .task(cargo_task("clippy", "Run clippy on every target with warnings denied").cmd(cmd!(
+            "cargo",
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings"
+        )))
+        .task(
+            cargo_task("test", "Run the unit and integration tests")
+                .scopes([Scope::python3(), Scope::network()])
+                .cmd(cmd!("cargo", "test", "--workspace")),
+        )
+        .task(
+            cargo_task("doc", "Build the documentation with warnings denied")
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .cmd(cmd!("cargo", "doc", "--workspace", "--no-deps")),
+        )
+        .task(
+            Task::new("ci")
+                .doc("Run every check of the main job")
+                .deps(["fmt", "clippy", "test", "doc"]),
+        )
+        .main()
+}

@@ -1,0 +1,154 @@
+//! Running one process step.
+//!
+//! A step becomes a `std::process::Command` with the task's environment and
+//! working directory, in a process group of its own so that an interruption
+//! can stop it with everything it started. With one job the command inherits
+//! the runner's stdin, stdout and stderr; with several, stdin is `/dev/null`
+//! and stdout and stderr are piped, read line by line on two threads and
+//! written through `Output` with the task's prefix. When the task is
+//! sandboxed, the command is spawned through its `Confinement`, from a fresh
+//! thread restricted by the task's ruleset.
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+
+use crate::Cmd;
+use crate::output::{Output, Stream};
+use crate::sandbox::Confinement;
+use crate::signal::Interrupt;
+
+/// A process to run, with its resolved environment and directory.
+pub(crate) struct Process<'a> {
+    pub(crate) task: &'a str,
+    pub(crate) program: OsString,
+    pub(crate) args: Vec<OsString>,
+    /// Environment changes in order; `None` removes the variable.
+    pub(crate) env: Vec<(OsString, Option<OsString>)>,
+    pub(crate) dir: &'a Path,
+}
+
+impl<'a> Process<'a> {
+    /// Creates the process of a `Cmd` step of `task`.
+    pub(crate) fn from_cmd(task: &'a str, cmd: &Cmd, dir: &'a Path) -> Process<'a> {
+        Process {
+            task,
+            program: cmd.get_program().to_owned(),
+            args: cmd.get_args().map(ToOwned::to_owned).collect(),
+            env: cmd
+                .get_envs()
+                .map(|(key, value)| (key.to_owned(), value.map(Into::into)))
+                .collect(),
+            dir,
+        }
+    }
+
+    /// Creates the process of a shell script step of `task`.
+    pub(crate) fn from_script(task: &'a str, script: &str, dir: &'a Path) -> Process<'a> {
+        Process {
+            task,
+            program: "sh".into(),
+            args: vec!["-e".into(), "-c".into(), script.into()],
+            env: Vec::new(),
+            dir,
+        }
+    }
+}
+
+/// Why a process did not succeed.
+pub(crate) enum Failure {
+    /// It could not be started.
+    Spawn(io::Error),
+    /// It ran and exited unsuccessfully.
+    Exit(ExitStatus),
+}
+
+impl Failure {
+    /// Describes the failure of `command` for the summary.
+    pub(crate) fn describe(&self, command: &str) -> String {
+        match self {
+            Failure::Spawn(err) => format!("failed to start `{command}`: {err}"),
+            Failure::Exit(status) => match (status.code(), status.signal()) {
+                (Some(code), _) => format!("command `{command}` exited with code {code}"),
+                (None, Some(signal)) => {
+                    format!("command `{command}` was killed by signal {signal}")
+                }
+                (None, None) => format!("command `{command}` failed: {status}"),
+            },
+        }
+    }
+}
+
+/// Runs `process` to completion, with `task_env` applied before the
+/// process's own environment changes.
+pub(crate) fn run(
+    process: &Process,
+    task_env: &[(String, String)],
+    confinement: Option<&Confinement>,
+    output: &Output,
+    interrupt: &Interrupt,
+) -> Result<(), Failure> {
+    let mut command = Command::new(&process.program);
+    command.args(&process.args).current_dir(process.dir).process_group(0);
+    for (key, value) in task_env {
+        command.env(key, value);
+    }
+    if let Some(confinement) = confinement {
+        command.env("TMPDIR", confinement.tmp_dir());
+    }
+    for (key, value) in &process.env {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    if output.prefixed() {
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+
+    let spawned = match confinement {
+        Some(confinement) => confinement.spawn(command),
+        None => command.spawn(),
+    };
+    let mut child = spawned.map_err(Failure::Spawn)?;
+    let group = child.id() as i32;
+    interrupt.register(group);
+
+    let status = thread::scope(|scope| {
+        if let Some(stdout) = child.stdout.take() {
+            scope.spawn(move || forward(process.task, stdout, Stream::Stdout, output));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            scope.spawn(move || forward(process.task, stderr, Stream::Stderr, output));
+        }
+        child.wait()
+    });
+    interrupt.unregister(group);
+
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(Failure::Exit(status)),
+        Err(err) => Err(Failure::Spawn(err)),
+    }
+}
+
+/// Copies a command's stream to `output` line by line. Reading stops at end
+/// of file, which comes when every process holding the pipe has exited.
+fn forward(task: &str, stream: impl Read, kind: Stream, output: &Output) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => output.line(task, kind, &line),
+            Err(err) => {
+                log::debug!("failed to read output of task `{task}`: {err}");
+                break;
+            }
+        }
+    }
+}

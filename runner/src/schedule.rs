@@ -1,0 +1,343 @@
+//! The scheduler: runs a plan across the whole graph, in parallel.
+//!
+//! The calling thread keeps the ready set and hands each ready task to a
+//! worker thread of its own, keeping at most `jobs` tasks running. A task
+//! becomes ready when everything it waits for has finished successfully or
+//! was fresh; a task shared by several dependants is in the plan once, so it
+//! runs once. Worker threads are never reused: a sandboxed task restricts a
+//! fresh thread, and a restriction can not be lifted.
+//!
+//! On a failure the scheduler stops starting tasks and lets the running ones
+//! finish (fail fast). With `keep_going` it goes on with every task that does
+//! not depend on the failure. On an interruption it starts nothing more and
+//! waits for the running commands, which received the signal.
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::exec::{self, Process};
+use crate::freshness::{Check, Freshness, Tracker};
+use crate::graph::Graph;
+use crate::output::Output;
+use crate::plan::Plan;
+use crate::report::{Outcome, TaskReport};
+use crate::sandbox::{Confinement, Sandbox, TaskAccess};
+use crate::signal::Interrupt;
+use crate::task::StepContext;
+use crate::{DirtyReason, Result, Step, Task};
+
+/// Everything a run shares between its tasks.
+pub(crate) struct Context<'a> {
+    pub(crate) graph: &'a Graph,
+    pub(crate) root: &'a Path,
+    pub(crate) tracker: &'a Tracker,
+    pub(crate) sandbox: &'a Sandbox,
+    pub(crate) output: &'a Output,
+    pub(crate) interrupt: &'a Interrupt,
+    /// Per task index, whether freshness is ignored for it.
+    pub(crate) forced: Vec<bool>,
+    pub(crate) jobs: usize,
+    pub(crate) keep_going: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Waiting,
+    Running,
+    Finished { succeeded: bool, ran: bool },
+}
+
+/// Runs every task of `plan` and returns their reports in finishing order.
+pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
+    let count = context.graph.tasks.len();
+    let mut state = vec![State::Waiting; count];
+    let mut waits_for = vec![Vec::new(); count];
+    let mut dependants = vec![Vec::new(); count];
+    for (position, &task) in plan.order.iter().enumerate() {
+        waits_for[task] = plan.waits_for[position].clone();
+        for &prerequisite in &plan.waits_for[position] {
+            dependants[prerequisite].push(task);
+        }
+    }
+    let mut pending: Vec<usize> = waits_for.iter().map(Vec::len).collect();
+    let mut position = vec![0; count];
+    for (index, &task) in plan.order.iter().enumerate() {
+        position[task] = index;
+    }
+    // Ready tasks by their position in the plan, so the earliest declared goes first.
+    let mut ready: BTreeSet<usize> = plan
+        .order
+        .iter()
+        .enumerate()
+        .filter(|&(_, &task)| pending[task] == 0)
+        .map(|(index, _)| index)
+        .collect();
+
+    let mut reports = Vec::with_capacity(plan.order.len());
+    let mut stopped: Option<String> = None;
+    let (sender, receiver) = mpsc::channel::<(usize, TaskReport)>();
+    thread::scope(|scope| {
+        let mut running = 0;
+        loop {
+            if context.interrupt.triggered() && stopped.is_none() {
+                stopped = Some("the run was interrupted".to_string());
+            }
+            while running < context.jobs.max(1) && stopped.is_none() {
+                let Some(next) = ready.pop_first() else { break };
+                let task = plan.order[next];
+                let deps_ran: Vec<usize> = waits_for[task]
+                    .iter()
+                    .copied()
+                    .filter(|&dep| matches!(state[dep], State::Finished { ran: true, .. }))
+                    .collect();
+                state[task] = State::Running;
+                running += 1;
+                let sender = sender.clone();
+                thread::Builder::new()
+                    .name(format!("task-{}", context.graph.tasks[task].name))
+                    .spawn_scoped(scope, move || {
+                        let report = run_task(context, task, &deps_ran);
+                        let _ = sender.send((task, report));
+                    })
+                    .expect("failed to spawn a task thread");
+            }
+            if running == 0 {
+                break;
+            }
+
+            let Ok((task, report)) = receiver.recv() else { break };
+            running -= 1;
+            let succeeded = matches!(report.outcome, Outcome::Ran { .. } | Outcome::Fresh);
+            let ran = matches!(report.outcome, Outcome::Ran { .. });
+            let interrupted = matches!(report.outcome, Outcome::Interrupted);
+            reports.push(report);
+            state[task] = State::Finished { succeeded, ran };
+            if succeeded {
+                for &dependant in &dependants[task] {
+                    pending[dependant] -= 1;
+                    if pending[dependant] == 0 && state[dependant] == State::Waiting {
+                        ready.insert(position[dependant]);
+                    }
+                }
+            } else if interrupted {
+                stopped.get_or_insert_with(|| "the run was interrupted".to_string());
+            } else {
+                let name = &context.graph.tasks[task].name;
+                skip_dependants(
+                    context.graph,
+                    task,
+                    &dependants,
+                    &mut state,
+                    &mut reports,
+                    &format!("dependency `{name}` failed"),
+                );
+                if !context.keep_going {
+                    stopped.get_or_insert_with(|| format!("task `{name}` failed"));
+                }
+            }
+        }
+    });
+
+    let reason = stopped.unwrap_or_else(|| "it was not reached".to_string());
+    for &task in &plan.order {
+        if state[task] == State::Waiting {
+            reports.push(TaskReport {
+                name: context.graph.tasks[task].name.clone(),
+                outcome: Outcome::Skipped { reason: format!("not started: {reason}") },
+                duration: Duration::ZERO,
+            });
+        }
+    }
+    reports
+}
+
+fn skip_dependants(
+    graph: &Graph,
+    failed: usize,
+    dependants: &[Vec<usize>],
+    state: &mut [State],
+    reports: &mut Vec<TaskReport>,
+    reason: &str,
+) {
+    let mut stack = dependants[failed].clone();
+    while let Some(task) = stack.pop() {
+        if state[task] != State::Waiting {
+            continue;
+        }
+        state[task] = State::Finished { succeeded: false, ran: false };
+        reports.push(TaskReport {
+            name: graph.tasks[task].name.clone(),
+            outcome: Outcome::Skipped { reason: reason.to_string() },
+            duration: Duration::ZERO,
+        });
+        stack.extend(dependants[task].iter().copied());
+    }
+}
+
+/// Checks, runs and records one task, on its own worker thread.
+fn run_task(context: &Context, task: usize, deps_ran: &[usize]) -> TaskReport {
+    let name = context.graph.tasks[task].name.clone();
+    let started = Instant::now();
+    let outcome = match run_checked(context, task, deps_ran) {
+        Ok(outcome) => outcome,
+        Err(err) => Outcome::Failed { message: err.to_string() },
+    };
+    if let Outcome::Failed { message } = &outcome {
+        context.output.note(&name, &format!("error: {message}"));
+    }
+    TaskReport { name, outcome, duration: started.elapsed() }
+}
+
+/// Runs `task` unless it is fresh; `deps_ran` are the prerequisites that ran
+/// in this invocation.
+fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Outcome> {
+    let declared = &context.graph.tasks[task];
+    let dep_names: Vec<&str> =
+        deps_ran.iter().map(|&dep| context.graph.tasks[dep].name.as_str()).collect();
+    let check = context.tracker.check(declared, context.root, &dep_names, context.forced[task])?;
+    let reasons = match &check.freshness {
+        Freshness::Fresh => {
+            log::debug!("task `{}` is fresh", declared.name);
+            return Ok(Outcome::Fresh);
+        }
+        Freshness::Dirty(reasons) => reasons.clone(),
+    };
+    if context.output.verbosity() >= crate::Verbosity::Verbose {
+        let why: Vec<String> = reasons.iter().map(DirtyReason::to_string).collect();
+        context.output.verbose(&format!("dirty {}: {}", declared.name, why.join(", ")));
+    }
+
+    let dir = task_dir(context.root, declared);
+    crate::generates::create_dirs(context.root, &declared.generates)?;
+    let confinement = confine(context, declared, &check, &dir)?;
+    if let Some(failure) = run_steps(context, declared, &dir, confinement.as_ref())? {
+        return Ok(failure);
+    }
+    context.tracker.record(declared, context.root, &check)?;
+    Ok(Outcome::Ran { reasons })
+}
+
+/// Builds the task's confinement, creating its generate directories and its
+/// private temporary directory when the sandbox is on.
+fn confine(
+    context: &Context,
+    task: &Task,
+    check: &Check,
+    dir: &Path,
+) -> Result<Option<Confinement>> {
+    let access = TaskAccess {
+        task: &task.name,
+        root: context.root,
+        state_dir: context.tracker.state_dir(),
+        source_files: &check.source_files,
+        source_dirs: &check.source_dirs,
+        generates: &task.generates,
+        scopes: &task.scopes,
+        dir,
+    };
+    context.sandbox.prepare(&access)
+}
+
+/// Runs the steps of `task` in order. Returns the failure outcome if a step
+/// failed or the run was interrupted.
+fn run_steps(
+    context: &Context,
+    task: &Task,
+    dir: &Path,
+    confinement: Option<&Confinement>,
+) -> Result<Option<Outcome>> {
+    for step in &task.steps {
+        if context.interrupt.triggered() {
+            return Ok(Some(Outcome::Interrupted));
+        }
+        let failure = match step {
+            Step::Cmd(cmd) => {
+                let cmd_dir = cmd.get_dir().map(|sub| dir.join(sub));
+                let process = Process::from_cmd(&task.name, cmd, cmd_dir.as_deref().unwrap_or(dir));
+                run_process(context, task, &process, step, confinement)
+            }
+            Step::Sh(script) => {
+                let process = Process::from_script(&task.name, script, dir);
+                run_process(context, task, &process, step, confinement)
+            }
+            Step::Call(callee) => {
+                let callee = context.graph.find(callee)?;
+                match run_checked(context, callee, &[])? {
+                    Outcome::Ran { .. } | Outcome::Fresh => None,
+                    Outcome::Interrupted => return Ok(Some(Outcome::Interrupted)),
+                    Outcome::Skipped { reason } | Outcome::Failed { message: reason } => {
+                        Some(reason)
+                    }
+                    Outcome::Stale { .. } => None,
+                }
+            }
+            Step::Func { label, func } => {
+                context.output.echo(&task.name, step);
+                let step_context = StepContext {
+                    task: &task.name,
+                    root: context.root,
+                    dir,
+                    tmp_dir: confinement.map(Confinement::tmp_dir),
+                };
+                let call = || catch_unwind(AssertUnwindSafe(|| func(&step_context)));
+                let result = match confinement {
+                    Some(confinement) => confinement.run(call),
+                    None => call(),
+                };
+                match result {
+                    Ok(Ok(())) => None,
+                    Ok(Err(err)) => Some(format!("step `{label}` failed: {err}")),
+                    Err(_) => Some(format!("step `{label}` panicked")),
+                }
+            }
+        };
+        if let Some(message) = failure {
+            if context.interrupt.triggered() {
+                return Ok(Some(Outcome::Interrupted));
+            }
+            return Ok(Some(Outcome::Failed { message }));
+        }
+    }
+    Ok(None)
+}
+
+/// Runs one process step; returns the failure message if it failed.
+fn run_process(
+    context: &Context,
+    task: &Task,
+    process: &Process,
+    step: &Step,
+    confinement: Option<&Confinement>,
+) -> Option<String> {
+    context.output.echo(&task.name, step);
+    match exec::run(process, &task.env, confinement, context.output, context.interrupt) {
+        Ok(()) => None,
+        Err(failure) => {
+            let mut message = failure.describe(&step.to_string());
+            if let Some(confinement) = confinement {
+                let spawn_error = match &failure {
+                    exec::Failure::Spawn(err) => Some(err),
+                    exec::Failure::Exit(_) => None,
+                };
+                let hint = confinement.hint(spawn_error);
+                if !hint.is_empty() {
+                    message.push('\n');
+                    message.push_str(&hint);
+                }
+            }
+            Some(message)
+        }
+    }
+}
+
+/// Returns the absolute working directory of `task`.
+pub(crate) fn task_dir(root: &Path, task: &Task) -> PathBuf {
+    match &task.dir {
+        Some(dir) => root.join(dir),
+        None => root.to_path_buf(),
+    }
+}

@@ -1,0 +1,99 @@
+//! A test program built on `Runner::main`, with fixed task graphs.
+//!
+//! `fixture SCENARIO [ARGS]...` declares the tasks of one scenario, rooted at
+//! the current directory, and hands the remaining arguments to the runner's
+//! CLI. Tasks leave marks by appending lines to the file `marks`, so tests
+//! judge what ran and in which order from that file, not from timings.
+
+use std::process::ExitCode;
+
+use runner::{Runner, Scope, Task, cmd};
+
+/// Appends `line` to `marks` from a shell step.
+fn mark(line: &str) -> String {
+    format!("echo {line} >> marks")
+}
+
+/// A step that marks its start, waits up to three seconds for `other` to
+/// start, then marks its end. Two such tasks that overlap see each other.
+fn meet(name: &str, other: &str) -> String {
+    format!(
+        "echo start-{name} >> marks\n\
+         i=0\n\
+         while [ $i -lt 30 ] && ! grep -q start-{other} marks; do sleep 0.1; i=$((i+1)); done\n\
+         echo end-{name} >> marks"
+    )
+}
+
+fn scenario(name: &str) -> Option<Vec<Task>> {
+    let tasks = match name {
+        "diamond" => vec![
+            Task::new("top").doc("The top of the diamond").deps(["left", "right"]).sh(mark("top")),
+            Task::new("left").dep("base").sh(mark("left")),
+            Task::new("right").dep("base").sh(mark("right")),
+            Task::new("base").doc("Shared by left and right").sh(mark("base")),
+        ],
+        "overlap" => vec![
+            Task::new("both").deps(["a", "b"]),
+            Task::new("a").sh(meet("a", "b")),
+            Task::new("b").sh(meet("b", "a")),
+        ],
+        "fail" => vec![
+            Task::new("bad").sh("echo bad-ran >> marks; exit 3"),
+            Task::new("after").dep("bad").sh(mark("after")),
+            Task::new("independent").sh(mark("independent")),
+        ],
+        "cycle" => vec![Task::new("a").dep("b"), Task::new("b").dep("c"), Task::new("c").dep("a")],
+        "unknown" => vec![Task::new("build").dep("codgen"), Task::new("codegen")],
+        "sleep" => vec![
+            Task::new("sleep").sh("echo $$ > pid; exec sleep 60"),
+            Task::new("tree").sh("sleep 60 & echo $! > pid; wait"),
+        ],
+        "write" => vec![
+            Task::new("write").dep("first").cmd(cmd!("touch", "written")),
+            Task::new("first").sh("echo first > first.txt").sources(["input.txt"]),
+        ],
+        "output" => vec![
+            Task::new("say").sh("echo hello; echo oops >&2"),
+            Task::new("also").sh("echo also"),
+        ],
+        "steps" => vec![
+            Task::new("steps")
+                .cmd(cmd!("sh", "-c", "echo cmd >> marks"))
+                .call("callee")
+                .func("write-mark", |context| {
+                    let marks = context.root().join("marks");
+                    let mut text = std::fs::read_to_string(&marks).unwrap_or_default();
+                    text.push_str("func\n");
+                    std::fs::write(marks, text)?;
+                    Ok(())
+                })
+                .sh(mark("sh")),
+            Task::new("callee").sh(mark("callee")).scope(Scope::program("sh")),
+        ],
+        _ => return None,
+    };
+    Some(tasks)
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let Some(name) = args.next().and_then(|name| name.into_string().ok()) else {
+        eprintln!("usage: fixture SCENARIO [ARGS]...");
+        return ExitCode::from(2);
+    };
+    let Some(tasks) = scenario(&name) else {
+        eprintln!("unknown scenario `{name}`");
+        return ExitCode::from(2);
+    };
+    let root = std::env::current_dir().expect("the current directory is readable");
+    let args: Vec<_> = args.collect();
+    let runner = Runner::new().root(root).tasks(tasks);
+    match runner.run(args) {
+        Ok(report) => ExitCode::from(report.exit_code()),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
