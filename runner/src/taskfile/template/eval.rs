@@ -9,7 +9,7 @@
 //! is an error.
 
 use super::TemplateError;
-use super::funcs::{Call, Function};
+use super::funcs::{self, Call, Function};
 use super::parse::{Command, Node, Operand, Pipeline, Term};
 use super::value::Value;
 
@@ -19,26 +19,27 @@ const MAX_RANGE_INT: i64 = 1_000_000;
 
 /// Renders `nodes` with `data` as dot and `$`.
 pub(crate) fn render(nodes: &[Node], data: &Value) -> Result<String, TemplateError> {
-    let mut evaluator =
-        Evaluator { out: String::new(), variables: vec![("$".to_owned(), data.clone())] };
+    let mut evaluator = Evaluator { out: String::new(), root: data, variables: Vec::new() };
     evaluator.walk(nodes, data)?;
     Ok(evaluator.out)
 }
 
-/// How a list of nodes finished.
+/// The control flow after a list of nodes.
 enum Flow {
     Normal,
     Break,
     Continue,
 }
 
-struct Evaluator {
+struct Evaluator<'a> {
     out: String,
+    /// The data, which `$` names unless a template assigns `$`.
+    root: &'a Value,
     /// Variables in scope, innermost last.
     variables: Vec<(String, Value)>,
 }
 
-impl Evaluator {
+impl Evaluator<'_> {
     fn walk(&mut self, nodes: &[Node], dot: &Value) -> Result<Flow, TemplateError> {
         for node in nodes {
             let flow = match node {
@@ -186,17 +187,28 @@ impl Evaluator {
     ) -> Result<Value, TemplateError> {
         let first = &command.operands[0];
         if let Term::Function(function) = &first.term {
-            if !first.fields.is_empty() && (command.operands.len() > 1 || piped.is_some()) {
+            if first.fields.is_empty() {
+                return self.call(function, &command.operands[1..], piped, dot, first.offset);
+            }
+
+            let result = self.call(function, &[], None, dot, first.offset)?;
+            if function.name == "now" {
+                let mut args = Vec::new();
+                for operand in &command.operands[1..] {
+                    args.push(self.eval_operand(operand, dot)?);
+                }
+                args.extend(piped);
+                return funcs::time_methods(result, &first.fields, &args)
+                    .map_err(|message| TemplateError::new(message, first.offset));
+            }
+            let value = self.read_fields(result, &first.fields, first.offset)?;
+            if command.operands.len() > 1 || piped.is_some() {
                 return Err(TemplateError::new(
-                    format!(
-                        "can't give arguments to `{}` and read a field of its result",
-                        function.name
-                    ),
+                    format!("can't give argument to non-function {}", value.go_string_nested()),
                     first.offset,
                 ));
             }
-            let result = self.call(function, &command.operands[1..], piped, dot, first.offset)?;
-            return self.read_fields(result, &first.fields, first.offset);
+            return Ok(value);
         }
 
         if command.operands.len() > 1 || piped.is_some() {
@@ -266,16 +278,26 @@ impl Evaluator {
                 }
                 dot.clone()
             }
-            Term::Variable(name) => self
-                .variables
-                .iter()
-                .rev()
-                .find(|(existing, _)| existing == name)
-                .map(|(_, value)| value.clone())
-                .ok_or_else(|| {
-                    TemplateError::new(format!("undefined variable: {name}"), operand.offset)
-                })?,
-            Term::Function(function) => self.call(function, &[], None, dot, operand.offset)?,
+            Term::Variable(name) => {
+                match self.variables.iter().rev().find(|(existing, _)| existing == name) {
+                    Some((_, value)) => value.clone(),
+                    None if name == "$" => self.root.clone(),
+                    None => {
+                        return Err(TemplateError::new(
+                            format!("undefined variable: {name}"),
+                            operand.offset,
+                        ));
+                    }
+                }
+            }
+            Term::Function(function) => {
+                let result = self.call(function, &[], None, dot, operand.offset)?;
+                if function.name == "now" && !operand.fields.is_empty() {
+                    return funcs::time_methods(result, &operand.fields, &[])
+                        .map_err(|message| TemplateError::new(message, operand.offset));
+                }
+                result
+            }
             Term::Literal(value) => value.clone(),
             Term::Nil => Value::Nil,
             Term::Pipeline(pipeline) => {

@@ -20,6 +20,7 @@ mod time;
 use super::value::Value;
 
 pub(crate) use printf::{sprint, sprintf, sprintln};
+pub(crate) use time::time_methods;
 
 /// A callable template function.
 pub(crate) struct Function {
@@ -30,7 +31,7 @@ pub(crate) struct Function {
     pub(crate) call: Call,
 }
 
-/// How the evaluator runs a function.
+/// The evaluation strategy of a function.
 pub(crate) enum Call {
     /// Evaluate every argument, then call.
     Plain(fn(&[Value]) -> Result<Value, String>),
@@ -111,12 +112,22 @@ static FUNCTIONS: &[Function] = &[
     at_least("all", 0, |args| Ok(Value::Bool(args.iter().all(|arg| !is_empty(arg))))),
     at_least("any", 0, |args| Ok(Value::Bool(args.iter().any(|arg| !is_empty(arg))))),
     exact("fail", 1, |args| Err(string_arg(args, 0)?.to_owned())),
+    exact("typeOf", 1, |args| Ok(Value::String(args[0].type_name().to_owned()))),
+    exact("typeIs", 2, |args| Ok(Value::Bool(string_arg(args, 0)? == args[1].type_name()))),
+    exact("kindOf", 1, |args| Ok(Value::String(lists::kind_name(&args[0]).to_owned()))),
+    exact("kindIs", 2, |args| Ok(Value::Bool(string_arg(args, 0)? == lists::kind_name(&args[1])))),
+    exact("hello", 0, |_| Ok(Value::String("Hello!".to_owned()))),
+    // Go's escaping builtins.
+    at_least("html", 0, encoding::html),
+    at_least("js", 0, encoding::js),
+    at_least("urlquery", 0, encoding::urlquery),
     // Sprig: strings.
     exact("upper", 1, strings::upper),
     exact("lower", 1, strings::lower),
     exact("title", 1, strings::title),
     exact("trim", 1, strings::trim),
     exact("trimAll", 2, strings::trim_all),
+    exact("trimall", 2, strings::trim_all),
     exact("trimPrefix", 2, strings::trim_prefix),
     exact("trimSuffix", 2, strings::trim_suffix),
     exact("replace", 3, strings::replace),
@@ -139,6 +150,11 @@ static FUNCTIONS: &[Function] = &[
         Ok(Value::List(strslice(&args[0]).into_iter().map(Value::String).collect()))
     }),
     exact("regexMatch", 2, strings::regex_match),
+    exact("regexFind", 2, strings::regex_find),
+    exact("regexSplit", 3, strings::regex_split),
+    exact("regexQuoteMeta", 1, strings::regex_quote_meta),
+    exact("mustRegexReplaceAll", 3, strings::regex_replace_all),
+    exact("plural", 3, strings::plural),
     exact("regexReplaceAll", 3, strings::regex_replace_all),
     exact("regexReplaceAllLiteral", 3, strings::regex_replace_all_literal),
     exact("regexFindAll", 3, strings::regex_find_all),
@@ -151,10 +167,18 @@ static FUNCTIONS: &[Function] = &[
     // Sprig: lists and maps.
     at_least("list", 0, |args| Ok(Value::List(args.to_vec()))),
     exact("first", 1, lists::first),
+    exact("mustFirst", 1, lists::first),
     exact("last", 1, lists::last),
+    exact("mustLast", 1, lists::last),
     exact("rest", 1, lists::rest),
     exact("initial", 1, lists::initial),
     exact("uniq", 1, lists::uniq),
+    exact("mustUniq", 1, lists::uniq),
+    at_least("without", 1, lists::without),
+    exact("chunk", 2, lists::chunk),
+    exact("until", 1, lists::until),
+    exact("untilStep", 3, lists::until_step),
+    at_least("seq", 0, lists::seq),
     exact("reverse", 1, lists::reverse),
     exact("compact", 1, lists::compact),
     exact("sortAlpha", 1, lists::sort_alpha),
@@ -168,6 +192,11 @@ static FUNCTIONS: &[Function] = &[
     exact("keys", 1, lists::keys),
     exact("hasKey", 2, lists::has_key),
     exact("get", 2, lists::get),
+    at_least("pick", 1, lists::pick),
+    at_least("omit", 1, lists::omit),
+    exact("values", 1, lists::values),
+    at_least("pluck", 1, lists::pluck),
+    at_least("dig", 2, lists::dig),
     at_least("merge", 1, lists::merge),
     exact("spew", 1, lists::spew),
     // Sprig: integer math.
@@ -178,11 +207,17 @@ static FUNCTIONS: &[Function] = &[
     exact("div", 2, math::div),
     exact("mod", 2, math::modulo),
     at_least("max", 1, math::max),
+    at_least("biggest", 1, math::max),
     at_least("min", 1, math::min),
     exact("atoi", 1, math::atoi),
     exact("int", 1, |args| Ok(Value::Int(to_int64(&args[0])))),
     exact("int64", 1, |args| Ok(Value::Int(to_int64(&args[0])))),
     exact("float64", 1, |args| Ok(Value::Float(to_float64(&args[0])))),
+    Function { name: "round", min_args: 2, max_args: Some(3), call: Call::Plain(math::round) },
+    exact("floor", 1, math::floor),
+    exact("ceil", 1, math::ceil),
+    at_least("maxf", 1, math::maxf),
+    at_least("minf", 1, math::minf),
     exact("randIntN", 1, math::rand_int_n),
     exact("randInt", 2, math::rand_int),
     // Sprig: dates.
@@ -197,6 +232,11 @@ static FUNCTIONS: &[Function] = &[
     exact("ext", 1, paths::ext),
     exact("clean", 1, paths::clean),
     exact("isAbs", 1, paths::is_abs),
+    exact("osBase", 1, paths::base),
+    exact("osDir", 1, paths::dir),
+    exact("osExt", 1, paths::ext),
+    exact("osClean", 1, paths::clean),
+    exact("osIsAbs", 1, paths::is_abs),
     at_least("joinPath", 0, paths::join_path),
     exact("relPath", 2, paths::rel_path),
     exact("absPath", 1, paths::abs_path),
@@ -214,13 +254,24 @@ static FUNCTIONS: &[Function] = &[
     exact("toJson", 1, encoding::to_json),
     exact("mustToJson", 1, encoding::must_to_json),
     exact("toPrettyJson", 1, encoding::to_pretty_json),
+    exact("toRawJson", 1, encoding::to_raw_json),
     exact("fromJson", 1, encoding::from_json),
     exact("mustFromJson", 1, encoding::must_from_json),
     exact("b64enc", 1, encoding::b64enc),
     exact("b64dec", 1, encoding::b64dec),
     exact("sha256sum", 1, encoding::sha256sum),
+    exact("sha1sum", 1, encoding::sha1sum),
+    exact("adler32sum", 1, encoding::adler32sum),
+    exact("b32enc", 1, encoding::b32enc),
+    exact("b32dec", 1, encoding::b32dec),
     exact("uuid", 0, encoding::uuid),
 ];
+
+/// Returns every function, for tests that call each one.
+#[cfg(test)]
+pub(crate) fn all() -> &'static [Function] {
+    FUNCTIONS
+}
 
 /// Finds a function by its template name.
 pub(crate) fn lookup(name: &str) -> Option<&'static Function> {

@@ -14,11 +14,11 @@
 //! - Go's builtins (`eq`, `ne`, `lt`, `and`, `len`, `index`, `printf`, ...),
 //!   the sprig functions Taskfiles call, and go-task's own functions.
 //!
-//! Rendering follows go-task: a missing variable prints as nothing (Go would
-//! print `<no value>`, which go-task deletes), values print as Go's `%v`
-//! prints them (`[a b]`, `map[a:1]`), and a piped value becomes the last
-//! argument of the next function, which is sprig's convention
-//! (`{{.L | join ","}}` is `join "," .L`).
+//! Rendering follows go-task. A missing variable prints as nothing, because
+//! go-task deletes the `<no value>` that Go prints. Values print as Go's `%v`
+//! prints them (`[a b]`, `map[a:1]`). A piped value becomes the last argument
+//! of the next function, which is sprig's convention: `{{.L | join ","}}` is
+//! `join "," .L`.
 //!
 //! A template is parsed once and rendered many times. Syntax errors, unknown
 //! functions and undefined variables are reported by [`Template::parse`];
@@ -26,7 +26,11 @@
 //! byte offset in the template text, so a caller can show a line and column.
 //!
 //! Not supported: `define`, `template` and `block` (every Taskfile field is a
-//! single template), custom delimiters, and method calls on values.
+//! single template), custom delimiters, Go's `call`, and method calls other
+//! than the `time.Time` methods on `now`. Of the functions go-task ships,
+//! these are missing: `set` and `unset` (which mutate a map in place),
+//! `fromYaml`, `toYaml` and their `must` forms, `toDate`, `dateModify`, `ago`,
+//! `duration`, `durationRound`, and the network lookup `getHostByName`.
 
 // NOTE: the Taskfile loader is this module's only caller. Until it is
 // merged, nothing else in the crate calls the engine.
@@ -48,7 +52,7 @@ pub(crate) use value::Value;
 /// A template that failed to parse or render.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct TemplateError {
-    /// What went wrong, lowercase, without the location.
+    /// The description of the problem, lowercase, without the location.
     pub(crate) message: String,
     /// The byte offset in the template text where the problem starts.
     pub(crate) offset: usize,

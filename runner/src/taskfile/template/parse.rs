@@ -82,6 +82,7 @@ pub(crate) fn parse(tokens: Vec<Token>, text_len: usize) -> Result<Vec<Node>, Te
         variables: vec!["$".to_owned()],
         range_depth: 0,
         paren_depth: 0,
+        nesting: 0,
         text_len,
     };
     let (nodes, ending) = parser.parse_list()?;
@@ -94,7 +95,7 @@ pub(crate) fn parse(tokens: Vec<Token>, text_len: usize) -> Result<Vec<Node>, Te
     }
 }
 
-/// What stopped a list of nodes, with the offset of its action.
+/// The action that ended a list of nodes, with its offset.
 enum Ending {
     Eof,
     End(usize),
@@ -104,6 +105,10 @@ enum Ending {
     ElseWith(usize),
 }
 
+/// The deepest nesting of blocks and parentheses, which bounds the recursion
+/// of the parser and the evaluator. Real templates nest a few levels.
+const MAX_NESTING: usize = 200;
+
 struct Parser {
     tokens: Vec<Token>,
     position: usize,
@@ -112,6 +117,8 @@ struct Parser {
     range_depth: usize,
     /// How many `(` enclose the current position, so a stray `)` is reported.
     paren_depth: usize,
+    /// How many blocks and parentheses enclose the current position.
+    nesting: usize,
     text_len: usize,
 }
 
@@ -279,7 +286,26 @@ impl Parser {
     }
 
     /// Parses an `if` or `with` after its keyword, up to and including its `end`.
+    /// Enters a block or parenthesis, failing when nesting is too deep.
+    fn enter(&mut self, offset: usize) -> Result<(), TemplateError> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(TemplateError::new(
+                format!("template nesting exceeds {MAX_NESTING} levels"),
+                offset,
+            ));
+        }
+        Ok(())
+    }
+
     fn parse_conditional(&mut self, with: bool, offset: usize) -> Result<Node, TemplateError> {
+        self.enter(offset)?;
+        let node = self.parse_conditional_body(with, offset);
+        self.nesting -= 1;
+        node
+    }
+
+    fn parse_conditional_body(&mut self, with: bool, offset: usize) -> Result<Node, TemplateError> {
         let scope = self.variables.len();
         let context = if with { "with" } else { "if" };
         let condition = self.parse_pipeline(context, false)?;
@@ -319,6 +345,13 @@ impl Parser {
     }
 
     fn parse_range(&mut self, offset: usize) -> Result<Node, TemplateError> {
+        self.enter(offset)?;
+        let node = self.parse_range_body(offset);
+        self.nesting -= 1;
+        node
+    }
+
+    fn parse_range_body(&mut self, offset: usize) -> Result<Node, TemplateError> {
         let scope = self.variables.len();
         let pipeline = self.parse_pipeline("range", true)?;
         self.expect_right_delim("range")?;
@@ -520,9 +553,11 @@ impl Parser {
                 parse_number(&text).map_err(|message| TemplateError::new(message, offset))?,
             ),
             TokenKind::LeftParen => {
+                self.enter(offset)?;
                 self.paren_depth += 1;
                 let pipeline = self.parse_pipeline("parenthesized pipeline", false);
                 self.paren_depth -= 1;
+                self.nesting -= 1;
                 let pipeline = pipeline?;
                 self.skip_spaces();
                 if self.peek_kind() != Some(&TokenKind::RightParen) {

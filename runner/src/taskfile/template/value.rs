@@ -1,12 +1,12 @@
 //! The values a template computes with, and how Go prints them.
 //!
 //! Taskfile variables are YAML scalars, lists and maps, so the value type has
-//! exactly those shapes. Printing follows Go's `fmt` `%v` verb, which is what
-//! `text/template` uses for an action's result: a list prints as `[a b]`, a
-//! map as `map[a:1 b:2]` with keys sorted, a float in the shortest form that
-//! reads back (`3.5`, `1e+06`), and a nested nil as `<nil>`. A nil at the top
-//! of an action prints as nothing, because go-task deletes the `<no value>`
-//! that Go writes there.
+//! exactly those shapes. Printing follows Go's `fmt` `%v` verb, which
+//! `text/template` uses for an action's result. A list prints as `[a b]` and
+//! a map as `map[a:1 b:2]` with keys sorted. A float prints in the shortest
+//! form that reads back (`3.5`, `1e+06`), and a nested nil as `<nil>`. A nil
+//! at the top of an action prints as nothing, because go-task deletes the
+//! `<no value>` that Go writes there.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

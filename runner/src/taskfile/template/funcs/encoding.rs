@@ -16,16 +16,34 @@ use crate::taskfile::template::value::Value;
 /// The deepest nesting `fromJson` accepts, to keep the recursion bounded.
 const MAX_JSON_DEPTH: usize = 512;
 
+/// Options of the JSON encoder.
+#[derive(Clone, Copy)]
+struct JsonStyle {
+    /// The indentation unit, or `None` for compact output.
+    indent: Option<&'static str>,
+    /// Whether `<`, `>` and `&` are escaped, as Go's `json.Marshal` does.
+    escape_html: bool,
+}
+
+const COMPACT: JsonStyle = JsonStyle { indent: None, escape_html: true };
+
 pub(super) fn to_json(args: &[Value]) -> Result<Value, String> {
-    Ok(Value::String(encode_json(&args[0], None).unwrap_or_default()))
+    Ok(Value::String(encode_json(&args[0], COMPACT).unwrap_or_default()))
 }
 
 pub(super) fn must_to_json(args: &[Value]) -> Result<Value, String> {
-    encode_json(&args[0], None).map(Value::String)
+    encode_json(&args[0], COMPACT).map(Value::String)
 }
 
 pub(super) fn to_pretty_json(args: &[Value]) -> Result<Value, String> {
-    Ok(Value::String(encode_json(&args[0], Some("  ")).unwrap_or_default()))
+    let style = JsonStyle { indent: Some("  "), escape_html: true };
+    Ok(Value::String(encode_json(&args[0], style).unwrap_or_default()))
+}
+
+/// `toRawJson value`: JSON without the escaping of `<`, `>` and `&`.
+pub(super) fn to_raw_json(args: &[Value]) -> Result<Value, String> {
+    let style = JsonStyle { indent: None, escape_html: false };
+    Ok(Value::String(encode_json(&args[0], style).unwrap_or_default()))
 }
 
 /// `fromJson text`: the decoded value, or nil when the text is not JSON.
@@ -37,9 +55,9 @@ pub(super) fn must_from_json(args: &[Value]) -> Result<Value, String> {
     decode_json(string_arg(args, 0)?)
 }
 
-fn encode_json(value: &Value, indent: Option<&str>) -> Result<String, String> {
+fn encode_json(value: &Value, style: JsonStyle) -> Result<String, String> {
     let mut out = String::new();
-    write_json(&mut out, value, indent, 0)?;
+    write_json(&mut out, value, style, 0)?;
     Ok(out)
 }
 
@@ -53,7 +71,7 @@ fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
 fn write_json(
     out: &mut String,
     value: &Value,
-    indent: Option<&str>,
+    style: JsonStyle,
     depth: usize,
 ) -> Result<(), String> {
     match value {
@@ -63,18 +81,18 @@ fn write_json(
             let _ = write!(out, "{number}");
         }
         Value::Float(number) => out.push_str(&json_float(*number)?),
-        Value::String(text) => write_json_string(out, text),
+        Value::String(text) => write_json_string(out, text, style.escape_html),
         Value::List(items) => {
             out.push('[');
             for (position, item) in items.iter().enumerate() {
                 if position > 0 {
                     out.push(',');
                 }
-                newline(out, indent, depth + 1);
-                write_json(out, item, indent, depth + 1)?;
+                newline(out, style.indent, depth + 1);
+                write_json(out, item, style, depth + 1)?;
             }
             if !items.is_empty() {
-                newline(out, indent, depth);
+                newline(out, style.indent, depth);
             }
             out.push(']');
         }
@@ -84,16 +102,16 @@ fn write_json(
                 if position > 0 {
                     out.push(',');
                 }
-                newline(out, indent, depth + 1);
-                write_json_string(out, key);
+                newline(out, style.indent, depth + 1);
+                write_json_string(out, key, style.escape_html);
                 out.push(':');
-                if indent.is_some() {
+                if style.indent.is_some() {
                     out.push(' ');
                 }
-                write_json(out, item, indent, depth + 1)?;
+                write_json(out, item, style, depth + 1)?;
             }
             if !entries.is_empty() {
-                newline(out, indent, depth);
+                newline(out, style.indent, depth);
             }
             out.push('}');
         }
@@ -123,7 +141,7 @@ fn json_float(number: f64) -> Result<String, String> {
     Ok(format!("{number}"))
 }
 
-fn write_json_string(out: &mut String, text: &str) {
+fn write_json_string(out: &mut String, text: &str, escape_html: bool) {
     out.push('"');
     for character in text.chars() {
         match character {
@@ -132,6 +150,7 @@ fn write_json_string(out: &mut String, text: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' if !escape_html => out.push(character),
             '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
                 let _ = write!(out, "\\u{:04x}", character as u32);
             }
@@ -527,4 +546,206 @@ pub(super) fn uuid(_: &[Value]) -> Result<Value, String> {
         let _ = write!(out, "{byte:02x}");
     }
     Ok(Value::String(out))
+}
+
+/// Joins the arguments of Go's escaping builtins: a single string as it is,
+/// anything else as `fmt.Sprint` prints it.
+fn escaper_input(args: &[Value]) -> String {
+    match args {
+        [Value::String(text)] => text.clone(),
+        _ => super::sprint(args),
+    }
+}
+
+/// Go's `html` builtin: the text with `<`, `>`, `&`, `'` and `"` escaped.
+pub(super) fn html(args: &[Value]) -> Result<Value, String> {
+    let mut out = String::new();
+    for character in escaper_input(args).chars() {
+        match character {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            other => out.push(other),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// Go's `js` builtin: the text escaped for a JavaScript string literal.
+pub(super) fn js(args: &[Value]) -> Result<Value, String> {
+    let mut out = String::new();
+    for character in escaper_input(args).chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' | '>' | '&' | '=' => {
+                let _ = write!(out, "\\u{:04X}", character as u32);
+            }
+            other if (other as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04X}", other as u32);
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// Go's `urlquery` builtin: the text escaped for a URL query, as
+/// `url.QueryEscape` does (space as `+`).
+pub(super) fn urlquery(args: &[Value]) -> Result<Value, String> {
+    let mut out = String::new();
+    for byte in escaper_input(args).bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => {
+                let _ = write!(out, "%{other:02X}");
+            }
+        }
+    }
+    Ok(Value::String(out))
+}
+
+const BASE32_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// `b32enc text`: standard base32 with padding.
+pub(super) fn b32enc(args: &[Value]) -> Result<Value, String> {
+    let bytes = string_arg(args, 0)?.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(5) {
+        let mut block = [0u8; 5];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let bits = block.iter().fold(0u64, |bits, byte| bits << 8 | u64::from(*byte));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for slot in 0..8 {
+            if slot < symbols {
+                out.push(BASE32_ALPHABET[(bits >> (35 - 5 * slot) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// `b32dec text`: the decoded text, or Go's error text for invalid input.
+pub(super) fn b32dec(args: &[Value]) -> Result<Value, String> {
+    let text = string_arg(args, 0)?;
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    if bytes.len() % 8 != 0 {
+        return Ok(Value::String(format!(
+            "illegal base32 data at input byte {}",
+            bytes.len() / 8 * 8
+        )));
+    }
+
+    for (chunk_index, chunk) in bytes.chunks(8).enumerate() {
+        let data_len = chunk.iter().position(|byte| *byte == b'=').unwrap_or(8);
+        let valid_padding = chunk[data_len..].iter().all(|byte| *byte == b'=')
+            && matches!(data_len, 2 | 4 | 5 | 7 | 8)
+            && (data_len == 8 || (chunk_index + 1) * 8 == bytes.len());
+        if !valid_padding {
+            return Ok(Value::String(format!(
+                "illegal base32 data at input byte {}",
+                chunk_index * 8 + data_len
+            )));
+        }
+
+        let mut bits = 0u64;
+        for (slot, byte) in chunk.iter().enumerate() {
+            let value = if slot < data_len {
+                match BASE32_ALPHABET.iter().position(|symbol| symbol == byte) {
+                    Some(value) => value as u64,
+                    None => {
+                        return Ok(Value::String(format!(
+                            "illegal base32 data at input byte {}",
+                            chunk_index * 8 + slot
+                        )));
+                    }
+                }
+            } else {
+                0
+            };
+            bits = bits << 5 | value;
+        }
+        let byte_count = data_len * 5 / 8;
+        for index in 0..byte_count {
+            out.push((bits >> (32 - 8 * index)) as u8);
+        }
+    }
+    Ok(Value::String(String::from_utf8_lossy(&out).into_owned()))
+}
+
+/// `sha1sum text`: the SHA-1 digest in lowercase hexadecimal.
+pub(super) fn sha1sum(args: &[Value]) -> Result<Value, String> {
+    let message = string_arg(args, 0)?.as_bytes();
+    let mut state: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+
+    let mut padded = message.to_vec();
+    padded.push(0x80);
+    while padded.len() % 64 != 56 {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&((message.len() as u64).wrapping_mul(8)).to_be_bytes());
+
+    for block in padded.chunks(64) {
+        let mut schedule = [0u32; 80];
+        for (index, word) in block.chunks(4).enumerate() {
+            schedule[index] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for index in 16..80 {
+            schedule[index] = (schedule[index - 3]
+                ^ schedule[index - 8]
+                ^ schedule[index - 14]
+                ^ schedule[index - 16])
+                .rotate_left(1);
+        }
+
+        let [mut a, mut b, mut c, mut d, mut e] = state;
+        for (index, word) in schedule.iter().enumerate() {
+            let (mixed, constant) = match index {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let temp = a
+                .rotate_left(5)
+                .wrapping_add(mixed)
+                .wrapping_add(e)
+                .wrapping_add(constant)
+                .wrapping_add(*word);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = temp;
+        }
+        for (slot, value) in state.iter_mut().zip([a, b, c, d, e]) {
+            *slot = slot.wrapping_add(value);
+        }
+    }
+
+    let mut out = String::with_capacity(40);
+    for word in state {
+        let _ = write!(out, "{word:08x}");
+    }
+    Ok(Value::String(out))
+}
+
+/// `adler32sum text`: the Adler-32 checksum as a decimal number.
+pub(super) fn adler32sum(args: &[Value]) -> Result<Value, String> {
+    let (mut low, mut high) = (1u32, 0u32);
+    for byte in string_arg(args, 0)?.bytes() {
+        low = (low + u32::from(byte)) % 65521;
+        high = (high + low) % 65521;
+    }
+    Ok(Value::String((high << 16 | low).to_string()))
 }

@@ -17,8 +17,8 @@ fn list_arg<'a>(args: &'a [Value], position: usize, function: &str) -> Result<&'
     }
 }
 
-/// The Go reflect kind that sprig names in its messages.
-fn kind_name(value: &Value) -> &'static str {
+/// Returns the Go reflect kind that sprig names in its messages.
+pub(super) fn kind_name(value: &Value) -> &'static str {
     match value {
         Value::Nil => "invalid",
         Value::Bool(_) => "bool",
@@ -238,4 +238,141 @@ fn write_spew(out: &mut String, value: &Value, depth: usize) {
             out.push('}');
         }
     }
+}
+
+/// The longest list that `until`, `untilStep` and `seq` build.
+const MAX_SEQUENCE: usize = 1_000_000;
+
+/// Counts from `start` towards `stop` (exclusive) by `step`, as sprig's
+/// `untilStep` does: an empty list when the step points away from `stop`.
+fn count_steps(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> {
+    let mut numbers = Vec::new();
+    let mut current = start;
+    let moving = (stop < start && step < 0) || (stop > start && step > 0);
+    while moving && ((step > 0 && current < stop) || (step < 0 && current > stop)) {
+        if numbers.len() == MAX_SEQUENCE {
+            return Err(format!("the sequence would exceed {MAX_SEQUENCE} numbers"));
+        }
+        numbers.push(current);
+        let Some(next) = current.checked_add(step) else { break };
+        current = next;
+    }
+    Ok(numbers)
+}
+
+fn int_list(numbers: Vec<i64>) -> Value {
+    Value::List(numbers.into_iter().map(Value::Int).collect())
+}
+
+/// `until count`: 0, 1, ... up to `count`, or down for a negative count.
+pub(super) fn until(args: &[Value]) -> Result<Value, String> {
+    let count = int_arg(args, 0)?;
+    Ok(int_list(count_steps(0, count, if count < 0 { -1 } else { 1 })?))
+}
+
+/// `untilStep start stop step`.
+pub(super) fn until_step(args: &[Value]) -> Result<Value, String> {
+    Ok(int_list(count_steps(int_arg(args, 0)?, int_arg(args, 1)?, int_arg(args, 2)?)?))
+}
+
+/// `seq end`, `seq start end` or `seq start step end`: the numbers from
+/// start to end inclusive, joined with spaces, as sprig's `seq` prints them.
+pub(super) fn seq(args: &[Value]) -> Result<Value, String> {
+    let mut params = Vec::new();
+    for position in 0..args.len() {
+        params.push(int_arg(args, position)?);
+    }
+
+    let numbers = match params.as_slice() {
+        [end] => {
+            let step = if *end < 1 { -1 } else { 1 };
+            count_steps(1, end.saturating_add(step), step)?
+        }
+        [start, end] => {
+            let step = if end < start { -1 } else { 1 };
+            count_steps(*start, end.saturating_add(step), step)?
+        }
+        [start, step, end] => {
+            let direction = if end < start { -1 } else { 1 };
+            if end < start && *step > 0 {
+                Vec::new()
+            } else {
+                count_steps(*start, end.saturating_add(direction), *step)?
+            }
+        }
+        _ => Vec::new(),
+    };
+    let words: Vec<String> = numbers.iter().map(i64::to_string).collect();
+    Ok(Value::String(words.join(" ")))
+}
+
+/// `without list item...`: the list without the given items.
+pub(super) fn without(args: &[Value]) -> Result<Value, String> {
+    let items = list_arg(args, 0, "without")?;
+    let omitted = &args[1..];
+    Ok(Value::List(items.iter().filter(|item| !omitted.contains(item)).cloned().collect()))
+}
+
+/// `pick map key...`: only the given keys.
+pub(super) fn pick(args: &[Value]) -> Result<Value, String> {
+    let entries = map_arg(args, 0, "pick")?;
+    let keys: Vec<String> = args[1..].iter().map(strval).collect();
+    let picked = entries.iter().filter(|(key, _)| keys.contains(key));
+    Ok(Value::Map(picked.map(|(key, value)| (key.clone(), value.clone())).collect()))
+}
+
+/// `omit map key...`: everything but the given keys.
+pub(super) fn omit(args: &[Value]) -> Result<Value, String> {
+    let entries = map_arg(args, 0, "omit")?;
+    let keys: Vec<String> = args[1..].iter().map(strval).collect();
+    let kept = entries.iter().filter(|(key, _)| !keys.contains(key));
+    Ok(Value::Map(kept.map(|(key, value)| (key.clone(), value.clone())).collect()))
+}
+
+/// `values map`: the values in key order, where go-task returns them in
+/// random order.
+pub(super) fn values(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::List(map_arg(args, 0, "values")?.values().cloned().collect()))
+}
+
+/// `pluck key map...`: the values of `key` in the maps that have it.
+pub(super) fn pluck(args: &[Value]) -> Result<Value, String> {
+    let key = string_arg(args, 0)?;
+    let mut found = Vec::new();
+    for position in 1..args.len() {
+        if let Some(value) = map_arg(args, position, "pluck")?.get(key) {
+            found.push(value.clone());
+        }
+    }
+    Ok(Value::List(found))
+}
+
+/// `chunk size list`: the list cut into lists of `size` items.
+pub(super) fn chunk(args: &[Value]) -> Result<Value, String> {
+    let size = usize::try_from(int_arg(args, 0)?).ok().filter(|size| *size > 0);
+    let size = size.ok_or_else(|| "chunk size must be positive".to_owned())?;
+    let items = list_arg(args, 1, "chunk")?;
+    Ok(Value::List(items.chunks(size).map(|piece| Value::List(piece.to_vec())).collect()))
+}
+
+/// `dig key... default map`: the value at the path of keys, or the default.
+pub(super) fn dig(args: &[Value]) -> Result<Value, String> {
+    let (map, rest) = args.split_last().ok_or("missing arguments")?;
+    let (default, keys) = rest.split_last().ok_or("missing default value")?;
+    let mut current = match map {
+        Value::Map(_) => map.clone(),
+        other => return Err(format!("`dig` expects a map; found {}", kind_name(other))),
+    };
+    for key in keys {
+        let name =
+            key.as_str().ok_or_else(|| format!("expected string; found {}", super::shown(key)))?;
+        current = match &current {
+            Value::Map(entries) => match entries.get(name) {
+                Some(value) => value.clone(),
+                None => return Ok(default.clone()),
+            },
+            _ => return Ok(default.clone()),
+        };
+    }
+    Ok(current)
 }

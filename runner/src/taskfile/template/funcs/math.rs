@@ -5,7 +5,7 @@
 //! `add 1.9 1` is 2 and `add "3" 1` is 4. Overflow wraps around like Go's
 //! int64 arithmetic, and division by zero is an error.
 
-use super::{encoding::random_u64, int_arg, string_arg, to_int64};
+use super::{encoding::random_u64, int_arg, string_arg, to_float64, to_int64};
 use crate::taskfile::template::value::Value;
 
 pub(super) fn add(args: &[Value]) -> Result<Value, String> {
@@ -71,4 +71,34 @@ pub(super) fn rand_int(args: &[Value]) -> Result<Value, String> {
     }
     let span = high.wrapping_sub(low) as u64;
     Ok(Value::Int(low.wrapping_add((random_u64()? % span) as i64)))
+}
+
+/// `round value places [half]`: rounded to `places` decimals, up when the
+/// dropped part is at least `half` (0.5 by default), as sprig rounds.
+pub(super) fn round(args: &[Value]) -> Result<Value, String> {
+    let value = to_float64(&args[0]);
+    let places = int_arg(args, 1)?;
+    let half = args.get(2).map_or(0.5, to_float64);
+
+    let scale =
+        10f64.powi(i32::try_from(places).unwrap_or(if places < 0 { i32::MIN } else { i32::MAX }));
+    let shifted = scale * value;
+    let rounded = if shifted.fract() >= half { shifted.ceil() } else { shifted.floor() };
+    Ok(Value::Float(rounded / scale))
+}
+
+pub(super) fn floor(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::Float(to_float64(&args[0]).floor()))
+}
+
+pub(super) fn ceil(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::Float(to_float64(&args[0]).ceil()))
+}
+
+pub(super) fn maxf(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::Float(args.iter().map(to_float64).fold(f64::NEG_INFINITY, f64::max)))
+}
+
+pub(super) fn minf(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::Float(args.iter().map(to_float64).fold(f64::INFINITY, f64::min)))
 }

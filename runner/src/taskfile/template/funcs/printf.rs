@@ -16,6 +16,25 @@ use crate::taskfile::template::value::{
     push_exponent_form,
 };
 
+/// Go's limit for a width or precision: a number past it is rejected.
+const MAX_COUNT: i64 = 1_000_000;
+
+/// More digits than any f64 has in its exact decimal form (at most 767
+/// significant and 1074 fractional), so formatting more only appends zeros.
+/// Rust's formatter rejects precisions above `u16::MAX`, so digits past this
+/// are added as zeros.
+const MAX_EXACT_DIGITS: usize = 1100;
+
+/// A width or precision read from the format.
+enum Count {
+    Absent,
+    Value(i64),
+    /// A `*` whose argument is not an integer within Go's limit.
+    BadArgument,
+    /// A number past Go's limit, after which Go ignores the rest of the format.
+    TooLong,
+}
+
 /// The flags, width and precision of one verb.
 #[derive(Clone, Copy, Default)]
 struct Spec {
@@ -55,11 +74,33 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         }
 
         reordered |= read_index(&mut chars, &mut next_arg);
-        spec.width = read_count(&mut chars, args, &mut next_arg);
+        match read_count(&mut chars, args, &mut next_arg) {
+            Count::Absent => {}
+            Count::Value(width) => {
+                spec.minus |= width < 0;
+                spec.width = Some(width.unsigned_abs() as usize);
+            }
+            Count::BadArgument => out.push_str("%!(BADWIDTH)"),
+            Count::TooLong => {
+                out.push_str("%!(NOVERB)");
+                break;
+            }
+        }
+
         if chars.peek().map(|&(_, next)| next) == Some('.') {
             chars.next();
             reordered |= read_index(&mut chars, &mut next_arg);
-            spec.precision = Some(read_count(&mut chars, args, &mut next_arg).unwrap_or(0));
+            match read_count(&mut chars, args, &mut next_arg) {
+                Count::Absent => spec.precision = Some(0),
+                Count::Value(precision) if precision >= 0 => {
+                    spec.precision = Some(precision as usize)
+                }
+                Count::Value(_) | Count::BadArgument => out.push_str("%!(BADPREC)"),
+                Count::TooLong => {
+                    out.push_str("%!(NOVERB)");
+                    break;
+                }
+            }
         }
         reordered |= read_index(&mut chars, &mut next_arg);
 
@@ -127,24 +168,27 @@ fn read_count(
     chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
     args: &[Value],
     next_arg: &mut usize,
-) -> Option<usize> {
+) -> Count {
     if chars.peek().map(|&(_, next)| next) == Some('*') {
         chars.next();
         let count = match args.get(*next_arg) {
-            Some(Value::Int(count)) => usize::try_from(*count).ok(),
-            _ => None,
+            Some(Value::Int(count)) if count.abs() <= MAX_COUNT => Count::Value(*count),
+            _ => Count::BadArgument,
         };
         *next_arg += 1;
-        return count.map(|count| count.min(1 << 16));
+        return count;
     }
 
-    let mut count: Option<usize> = None;
+    let mut count = None;
     while let Some(&(_, digit)) = chars.peek() {
         let Some(value) = digit.to_digit(10) else { break };
-        count = Some((count.unwrap_or(0) * 10 + value as usize).min(1 << 16));
+        if count.is_some_and(|count| count > MAX_COUNT) {
+            return Count::TooLong;
+        }
+        count = Some(count.unwrap_or(0) * 10 + i64::from(value));
         chars.next();
     }
-    count
+    count.map_or(Count::Absent, Count::Value)
 }
 
 /// Formats operands as Go's `fmt.Sprint` does: `%v` each, with a space
@@ -278,8 +322,8 @@ fn format_int(verb: char, spec: Spec, number: i64) -> Option<String> {
         if precision == 0 && number == 0 {
             digits.clear();
         }
-        while digits.len() < precision {
-            digits.insert(0, '0');
+        if digits.len() < precision {
+            digits = "0".repeat(precision - digits.len()) + &digits;
         }
     }
 
@@ -303,7 +347,7 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
         'v' | 'g' | 'G' => {
             let mut text = match spec.precision {
                 None => format_float_shortest(magnitude),
-                Some(precision) => format_general(magnitude, precision.max(1)),
+                Some(precision) => format_general(magnitude, precision.clamp(1, MAX_EXACT_DIGITS)),
             };
             if verb == 'G' {
                 text = text.to_uppercase();
@@ -312,9 +356,11 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
         }
         'e' | 'E' => {
             let precision = spec.precision.unwrap_or(6);
-            let formatted = format!("{magnitude:.precision$e}");
+            let exact = precision.min(MAX_EXACT_DIGITS);
+            let formatted = format!("{magnitude:.exact$e}");
             let (mantissa, exponent) = formatted.split_once('e').unwrap_or((&formatted, "0"));
             let mut text = mantissa.to_owned();
+            text.push_str(&"0".repeat(precision - exact));
             push_exponent(
                 &mut text,
                 exponent.parse().unwrap_or(0),
@@ -322,7 +368,13 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
             );
             text
         }
-        'f' | 'F' => format!("{magnitude:.*}", spec.precision.unwrap_or(6)),
+        'f' | 'F' => {
+            let precision = spec.precision.unwrap_or(6);
+            let exact = precision.min(MAX_EXACT_DIGITS);
+            let mut text = format!("{magnitude:.exact$}");
+            text.push_str(&"0".repeat(precision - exact));
+            text
+        }
         _ => return None,
     };
 

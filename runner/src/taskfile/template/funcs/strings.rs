@@ -308,8 +308,8 @@ pub(super) fn split_args(args: &[Value]) -> Result<Value, String> {
 }
 
 /// go-task's `shellQuote`: the text as one bash word. Plain words stay as
-/// they are, others get single quotes, or double quotes when the text holds
-/// a single quote, or `$'...'` when it holds control characters.
+/// they are and others get single quotes. Text with a single quote gets
+/// double quotes, and text with control characters gets `$'...'`.
 pub(super) fn shell_quote(args: &[Value]) -> Result<Value, String> {
     let text = string_arg(args, 0)?;
     if text.is_empty() {
@@ -465,4 +465,63 @@ pub(super) fn regex_find_all(args: &[Value]) -> Result<Value, String> {
         .take(limit)
         .map(|found| Value::String(text[found.range()].to_owned()));
     Ok(Value::List(found.collect()))
+}
+
+/// `regexFind regex text`: the first match, or an empty string.
+pub(super) fn regex_find(args: &[Value]) -> Result<Value, String> {
+    let regex = compile(string_arg(args, 0)?)?;
+    let text = string_arg(args, 1)?;
+    let found = regex.find(text).map(|found| text[found.range()].to_owned());
+    string_result(found.unwrap_or_default())
+}
+
+/// `regexSplit regex text count`: the text split at matches into at most
+/// `count` pieces, all when negative, as Go's `Regexp.Split` does.
+pub(super) fn regex_split(args: &[Value]) -> Result<Value, String> {
+    let regex = compile(string_arg(args, 0)?)?;
+    let text = string_arg(args, 1)?;
+    let count = int_arg(args, 2)?;
+    if count == 0 {
+        return Ok(Value::List(Vec::new()));
+    }
+    if text.is_empty() {
+        return Ok(Value::List(vec![Value::String(String::new())]));
+    }
+
+    let limit = usize::try_from(count).ok();
+    let mut pieces = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    for found in regex.find_iter(text) {
+        if limit.is_some_and(|limit| pieces.len() + 1 == limit) {
+            break;
+        }
+        end = found.start();
+        if found.end() != 0 {
+            pieces.push(Value::String(text[start..end].to_owned()));
+        }
+        start = found.end();
+    }
+    if end != text.len() {
+        pieces.push(Value::String(text[start..].to_owned()));
+    }
+    Ok(Value::List(pieces))
+}
+
+/// `regexQuoteMeta text`: the text with regular expression syntax escaped.
+pub(super) fn regex_quote_meta(args: &[Value]) -> Result<Value, String> {
+    let mut out = String::new();
+    for character in string_arg(args, 0)?.chars() {
+        if "\\.+*?()|[]{}^$".contains(character) {
+            out.push('\\');
+        }
+        out.push(character);
+    }
+    string_result(out)
+}
+
+/// `plural one many count`: `one` when the count is 1, `many` otherwise.
+pub(super) fn plural(args: &[Value]) -> Result<Value, String> {
+    let one = string_arg(args, 0)?;
+    let many = string_arg(args, 1)?;
+    string_result(if int_arg(args, 2)? == 1 { one } else { many }.to_owned())
 }

@@ -8,7 +8,12 @@
 //! any other value. The local zone comes from the C library (`TZ` or
 //! `/etc/localtime`), as Go's does.
 //!
-//! NOTE: `dateInZone` knows only `UTC` and `Local`; any other zone name
+//! Because `now` returns text, the `time.Time` methods that Taskfiles call
+//! on it (`now.Unix`, `now.UTC.Format "2006"`, ...) are run by
+//! [`time_methods`] when the chain starts at `now`. NOTE: a variable holding
+//! `now` (`$t := now`) is plain text, so `$t.Unix` fails.
+//!
+//! NOTE: `dateInZone` supports only `UTC` and `Local`. Any other zone name
 //! renders in UTC, which is what Go does for an unknown zone.
 
 use std::ffi::CStr;
@@ -17,6 +22,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::string_arg;
 use crate::taskfile::template::value::Value;
+
+/// The largest year that time text may name, which keeps the day
+/// arithmetic far from overflow.
+const MAX_YEAR: i64 = 1_000_000_000;
 
 /// A moment with the zone it is shown in.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +89,9 @@ fn parse_go_time(text: &str) -> Option<Moment> {
 
     let mut date_parts = date.splitn(3, '-');
     let year: i64 = date_parts.next()?.parse().ok()?;
+    if !(-MAX_YEAR..=MAX_YEAR).contains(&year) {
+        return None;
+    }
     let month: u32 = date_parts.next()?.parse().ok()?;
     let day: u32 = date_parts.next()?.parse().ok()?;
 
@@ -120,7 +132,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146097 + day_of_era - 719468
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01.
+/// Converts a day count since 1970-01-01 to a proleptic Gregorian date.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719468;
     let era = days.div_euclid(146097);
@@ -148,7 +160,7 @@ struct Fields {
 }
 
 fn fields(moment: &Moment) -> Fields {
-    let local = moment.seconds + i64::from(moment.offset);
+    let local = moment.seconds.saturating_add(i64::from(moment.offset));
     let days = local.div_euclid(86400);
     let second_of_day = local.rem_euclid(86400) as u32;
     let (year, month, day) = civil_from_days(days);
@@ -266,7 +278,7 @@ fn format_layout(moment: &Moment, layout: &str) -> String {
     out
 }
 
-/// The two-digit layout elements `01` to `06`.
+/// Formats the two-digit layout elements `01` to `06`.
 fn zero_padded(rest: &str, parts: &Fields, hour12: u32) -> Option<String> {
     let value = match rest.as_bytes().get(..2)? {
         b"01" => i64::from(parts.month),
@@ -299,8 +311,8 @@ fn push_offset(out: &mut String, offset: i32, colons: bool, with_seconds: bool) 
     }
 }
 
-/// The zone offset elements `-0700`, `-07:00`, `-07`, their seconds forms,
-/// and the `Z` forms that print `Z` for UTC.
+/// Formats the zone offset elements `-0700`, `-07:00`, `-07`, their seconds
+/// forms, and the `Z` forms that print `Z` for UTC.
 fn format_zone_offset(rest: &str, offset: i32, out: &mut String) -> Option<usize> {
     let (utc_letter, body) = match rest.as_bytes().first()? {
         b'Z' => (true, &rest[1..]),
@@ -364,10 +376,80 @@ fn format_fraction(rest: &str, nanos: u32, out: &mut String) -> Option<usize> {
     Some(1 + width)
 }
 
+/// Runs a chain of `time.Time` methods on the text `now` returned, such as
+/// `.UTC.Format "2006"`. The arguments go to the last method, as in Go.
+pub(crate) fn time_methods(
+    start: Value,
+    methods: &[String],
+    args: &[Value],
+) -> Result<Value, String> {
+    let mut current = start;
+    for (position, method) in methods.iter().enumerate() {
+        let text = match &current {
+            Value::String(text) if position == 0 || is_time_method(&methods[position - 1]) => text,
+            other => {
+                return Err(format!("can't evaluate field {method} in type {}", other.type_name()));
+            }
+        };
+        let moment = parse_go_time(text)
+            .ok_or_else(|| format!("can't evaluate field {method} in type string"))?;
+        let method_args = if position + 1 == methods.len() { args } else { &[] };
+        current = time_method(&moment, method, method_args)?;
+    }
+    Ok(current)
+}
+
+/// Reports whether a method returns a time, so another method can follow it.
+fn is_time_method(method: &str) -> bool {
+    matches!(method, "UTC" | "Local")
+}
+
+fn time_method(moment: &Moment, method: &str, args: &[Value]) -> Result<Value, String> {
+    let want = if method == "Format" { 1 } else { 0 };
+    if args.len() != want {
+        return Err(format!("wrong number of args for {method}: want {want} got {}", args.len()));
+    }
+
+    let parts = fields(moment);
+    let value = match method {
+        "UTC" => {
+            let utc = Moment { offset: 0, zone: "UTC".to_owned(), ..moment.clone() };
+            Value::String(format_layout(&utc, GO_TIME_LAYOUT))
+        }
+        "Local" => Value::String(format_layout(
+            &local_moment(moment.seconds, moment.nanos),
+            GO_TIME_LAYOUT,
+        )),
+        "String" => Value::String(format_layout(moment, GO_TIME_LAYOUT)),
+        "Format" => Value::String(format_layout(moment, string_arg(args, 0)?)),
+        "Unix" => Value::Int(moment.seconds),
+        "UnixMilli" => Value::Int(
+            moment.seconds.wrapping_mul(1000).wrapping_add(i64::from(moment.nanos / 1_000_000)),
+        ),
+        "UnixNano" => Value::Int(
+            moment.seconds.wrapping_mul(1_000_000_000).wrapping_add(i64::from(moment.nanos)),
+        ),
+        "Year" => Value::Int(parts.year),
+        "YearDay" => Value::Int(i64::from(parts.year_day)),
+        "Month" => Value::String(MONTHS[parts.month as usize - 1].to_owned()),
+        "Weekday" => Value::String(WEEKDAYS[parts.weekday].to_owned()),
+        "Day" => Value::Int(i64::from(parts.day)),
+        "Hour" => Value::Int(i64::from(parts.hour)),
+        "Minute" => Value::Int(i64::from(parts.minute)),
+        "Second" => Value::Int(i64::from(parts.second)),
+        "Nanosecond" => Value::Int(i64::from(moment.nanos)),
+        other => return Err(format!("can't evaluate field {other} in type time.Time")),
+    };
+    Ok(value)
+}
+
+/// The layout of Go's `time.Time.String`, which `now` returns.
+const GO_TIME_LAYOUT: &str = "2006-01-02 15:04:05.999999999 -0700 MST";
+
 /// `now`: the current local time, as text that the date functions read back.
 pub(super) fn now(_: &[Value]) -> Result<Value, String> {
     let moment = current_moment();
-    Ok(Value::String(format_layout(&moment, "2006-01-02 15:04:05.999999999 -0700 MST")))
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
 }
 
 /// `date layout time`.
