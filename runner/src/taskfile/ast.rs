@@ -133,7 +133,8 @@ pub(crate) struct TaskDef {
     pub(crate) if_cond: Option<Text>,
     pub(crate) prompt: Vec<Text>,
     pub(crate) failfast: bool,
-    pub(crate) silent: bool,
+    /// `silent:` when set; an explicit `false` beats the file's `silent: true`.
+    pub(crate) silent: Option<bool>,
     pub(crate) interactive: bool,
     pub(crate) set: Vec<String>,
     pub(crate) shopt: Vec<String>,
@@ -172,6 +173,8 @@ pub(crate) struct CallDef {
     pub(crate) ignore_error: bool,
     pub(crate) if_cond: Option<Text>,
     pub(crate) for_loop: Option<ForDef>,
+    /// `timeout:` for the whole called task, as written and as a duration.
+    pub(crate) timeout: Option<(String, std::time::Duration)>,
 }
 
 /// One entry of `deps:`.
@@ -429,7 +432,7 @@ pub(crate) fn decode_taskfile(root: &Node) -> DResult<Taskfile> {
             "includes" => file.includes = decode_includes(value)?,
             "silent" => file.silent = boolean(value)?,
             "output" => file.output = Some(decode_output(value)?),
-            "method" => file.method = Some(decode_method(value)?),
+            "method" => file.method = Some(text(value)?),
             "run" => file.run = Some(decode_run(value)?),
             "set" => file.set = string_list(value)?,
             "shopt" => file.shopt = string_list(value)?,
@@ -459,17 +462,6 @@ fn decode_output(node: &Node) -> DResult<Output> {
             node,
             format!("invalid output style `{other}`: expected interleaved, group or prefixed"),
         ),
-    }
-}
-
-fn decode_method(node: &Node) -> DResult<Text> {
-    let method = text(node)?;
-    match method.text.as_str() {
-        "checksum" | "timestamp" | "none" | "" => Ok(method),
-        other if other.contains("{{") => Ok(method),
-        other => {
-            fail(node, format!("invalid method `{other}`: expected checksum, timestamp or none"))
-        }
     }
 }
 
@@ -583,7 +575,7 @@ pub(crate) fn decode_task(node: &Node, unknown: &mut Vec<(String, Pos)>) -> DRes
             "env" => task.env = decode_vars(value)?,
             "dotenv" => task.dotenv = text_list(value)?,
             "vars" => task.vars = decode_vars(value)?,
-            "method" => task.method = Some(decode_method(value)?),
+            "method" => task.method = Some(text(value)?),
             "run" => task.run = Some(decode_run(value)?),
             "internal" => task.internal = boolean(value)?,
             "aliases" => task.aliases = text_list(value)?,
@@ -599,7 +591,7 @@ pub(crate) fn decode_task(node: &Node, unknown: &mut Vec<(String, Pos)>) -> DRes
                 }
             }
             "failfast" => task.failfast = boolean(value)?,
-            "silent" => task.silent = boolean(value)?,
+            "silent" => task.silent = Some(boolean(value)?),
             "interactive" => task.interactive = boolean(value)?,
             "set" => task.set = string_list(value)?,
             "shopt" => task.shopt = string_list(value)?,
@@ -632,7 +624,21 @@ fn decode_cmd(node: &Node) -> DResult<CmdDef> {
         return Ok(CmdDef::Shell(ShellCmd { cmd: text(node)?, ..ShellCmd::default() }));
     };
     if let Some(deferred) = node.get("defer") {
-        return Ok(CmdDef::Defer(Box::new(decode_cmd(deferred)?)));
+        let mut inner = decode_cmd(deferred)?;
+        let silent = node.get("silent").map(boolean).transpose()?.unwrap_or(false);
+        let timeout = node.get("timeout").map(decode_timeout).transpose()?;
+        match &mut inner {
+            CmdDef::Shell(shell) => {
+                shell.silent |= silent;
+                shell.timeout = shell.timeout.take().or(timeout);
+            }
+            CmdDef::Call(call) => {
+                call.silent |= silent;
+                call.timeout = call.timeout.take().or(timeout);
+            }
+            CmdDef::Defer(_) => {}
+        }
+        return Ok(CmdDef::Defer(Box::new(inner)));
     }
     if node.get("task").is_some() {
         return Ok(CmdDef::Call(decode_call(node)?));
@@ -650,24 +656,22 @@ fn decode_cmd(node: &Node) -> DResult<CmdDef> {
             "platforms" => shell.platforms = decode_platforms(value)?,
             "if" => shell.if_cond = Some(text(value)?),
             "for" => shell.for_loop = Some(decode_for(value)?),
-            "timeout" => {
-                let written = string(value)?;
-                match parse_duration(&written) {
-                    Some(duration) => shell.timeout = Some((written, duration)),
-                    None => {
-                        return fail(
-                            value,
-                            format!(
-                                "invalid timeout `{written}`: expected a duration such as 500ms, 10s or 1m30s"
-                            ),
-                        );
-                    }
-                }
-            }
+            "timeout" => shell.timeout = Some(decode_timeout(value)?),
             _ => {}
         }
     }
     Ok(CmdDef::Shell(shell))
+}
+
+fn decode_timeout(node: &Node) -> DResult<(String, std::time::Duration)> {
+    let written = string(node)?;
+    match parse_duration(&written) {
+        Some(duration) => Ok((written, duration)),
+        None => fail(
+            node,
+            format!("invalid timeout `{written}`: expected a duration such as 500ms, 10s or 1m30s"),
+        ),
+    }
 }
 
 /// Parses a Go duration: a sequence of numbers with units `ns`, `us`,
@@ -713,6 +717,7 @@ fn decode_call(node: &Node) -> DResult<CallDef> {
             "ignore_error" => call.ignore_error = boolean(value)?,
             "if" => call.if_cond = Some(text(value)?),
             "for" => call.for_loop = Some(decode_for(value)?),
+            "timeout" => call.timeout = Some(decode_timeout(value)?),
             _ => {}
         }
     }
@@ -1086,8 +1091,8 @@ mod tests {
             Some(Output::Group { begin: Some(">".into()), end: None, error_only: true })
         );
         assert_eq!(file.method.map(|m| m.text), Some("timestamp".to_string()));
-        let error = decode_taskfile(&yaml::parse("method: md5\n").unwrap()).unwrap_err();
-        assert!(error.message.contains("invalid method `md5`"), "{}", error.message);
+        let error = decode_taskfile(&yaml::parse("run: twice\n").unwrap()).unwrap_err();
+        assert!(error.message.contains("invalid run mode `twice`"), "{}", error.message);
     }
 
     #[test]

@@ -218,6 +218,10 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
                 print!("{text}");
                 0
             }
+            None if args.list_all => {
+                println!("{}", messages::NO_TASKS);
+                1
+            }
             None => {
                 println!("{}", messages::NO_DESCRIBED_TASKS);
                 1
@@ -232,6 +236,10 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
         args.tasks.push("default".into());
     }
     for name in &args.tasks {
+        if let Some(tasks) = compile::alias_conflict(&project, name, "") {
+            eprintln!("{}", messages::ambiguous(&tasks, name));
+            return 203;
+        }
         match compile::resolve(&project, name, "") {
             None => {
                 match list::format(&project, false, false) {
@@ -296,7 +304,7 @@ fn open(args: &Args) -> Result<Project, Error> {
 
 fn print_summaries(executor: &Executor, calls: &[Call]) -> u8 {
     for (i, call) in calls.iter().enumerate() {
-        let task = match executor.compile(call, "") {
+        let task = match executor.compile(call, "", false) {
             Ok(task) => task,
             Err(failure) => {
                 eprintln!("{failure}");
@@ -313,14 +321,14 @@ fn print_summaries(executor: &Executor, calls: &[Call]) -> u8 {
 
 fn check_status(executor: &Executor, calls: &[Call]) -> u8 {
     for call in calls {
-        let task = match executor.compile(call, "") {
+        let task = match executor.compile(call, "", false) {
             Ok(task) => task,
             Err(failure) => {
                 eprintln!("{failure}");
                 return failure.exit_code(false);
             }
         };
-        if !executor.up_to_date(&task).0 {
+        if !executor.up_to_date(&task, &Cancel::root()).0 {
             eprintln!("{}", messages::not_up_to_date(&task.name));
             return 1;
         }

@@ -21,6 +21,8 @@ pub(crate) struct Call {
     pub(crate) task: String,
     pub(crate) vars: Vec<(String, Value)>,
     pub(crate) silent: bool,
+    /// The limit on the whole call, as written and as a duration.
+    pub(crate) timeout: Option<(String, std::time::Duration)>,
 }
 
 /// A compiled command of a task.
@@ -83,8 +85,9 @@ pub(crate) struct Globals {
     /// Layers 1 to 4: OS env, special vars, global env and dotenv, global
     /// vars with CLI vars.
     pub(crate) vars: Vars,
-    /// The global env entries in order, for command environments.
-    pub(crate) env: Vec<(String, Value)>,
+    /// The root dotenv entries in order, for command environments. The
+    /// global `env:` entries are rendered again per task, with its vars.
+    pub(crate) dotenv: Vec<(String, Value)>,
     /// Whether the Taskfile's env beats the OS env (`TASK_X_ENV_PRECEDENCE=1`).
     pub(crate) taskfile_env_wins: bool,
 }
@@ -129,22 +132,23 @@ pub(crate) fn globals(
     vars.insert("CLI_ASSUME_YES".into(), Value::Bool(cli.assume_yes));
 
     let root = project.root_dir.clone();
-    let mut env = Vec::new();
     for (def, file) in &project.env {
         let value = resolver.eval(project, *file, def, &vars, &root)?;
-        vars.insert(def.name.clone(), value.clone());
-        env.push((def.name.clone(), value));
+        vars.insert(def.name.clone(), value);
     }
+    let mut dotenv = Vec::new();
     for file in &project.dotenv {
         let name = resolver.render(project, 0, file, &vars)?;
         let path = root.join(name);
         let Ok(text) = std::fs::read_to_string(&path) else { continue };
         for (key, value) in super::dotenv::parse(&text) {
-            if env.iter().any(|(k, _)| *k == key) {
+            let shadowed = project.env.iter().any(|(d, _)| d.name == key)
+                || dotenv.iter().any(|(k, _)| *k == key);
+            if shadowed {
                 continue;
             }
             vars.insert(key.clone(), Value::String(value.clone()));
-            env.push((key, Value::String(value)));
+            dotenv.push((key, Value::String(value)));
         }
     }
 
@@ -159,7 +163,7 @@ pub(crate) fn globals(
     resolver.eval_all(project, defs.iter().map(|(d, f)| (d, *f)), &mut vars, &root)?;
 
     let taskfile_env_wins = std::env::var("TASK_X_ENV_PRECEDENCE").is_ok_and(|v| v == "1");
-    Ok(Globals { vars, env, taskfile_env_wins })
+    Ok(Globals { vars, dotenv, taskfile_env_wins })
 }
 
 fn cli_def(name: &str, value: &str) -> VarDef {
@@ -223,6 +227,34 @@ pub(crate) fn resolve(
     None
 }
 
+/// Returns the tasks that share the alias `name` when there are several,
+/// which go-task rejects with exit 203 when the alias is called.
+pub(crate) fn alias_conflict(project: &Project, name: &str, namespace: &str) -> Option<Vec<String>> {
+    let name = name.strip_prefix(':').unwrap_or(name);
+    let mut candidates = vec![name.to_string()];
+    if !namespace.is_empty() {
+        candidates.insert(0, format!("{namespace}:{name}"));
+    }
+    for candidate in candidates {
+        if project.tasks.iter().any(|t| t.name == candidate) {
+            return None;
+        }
+        let sharing: Vec<String> = project
+            .tasks
+            .iter()
+            .filter(|t| t.aliases.iter().any(|a| *a == candidate))
+            .map(|t| t.name.clone())
+            .collect();
+        if sharing.len() > 1 {
+            return Some(sharing);
+        }
+        if sharing.len() == 1 {
+            return None;
+        }
+    }
+    None
+}
+
 /// Matches `name` against a task name where each `*` captures any text.
 fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -244,7 +276,8 @@ fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
     Some(captures)
 }
 
-/// Compiles task `index` for `call`.
+/// Compiles task `index` for `call`. `check_vars` sees the resolved vars
+/// before any field is rendered, which is where go-task checks `requires`.
 pub(crate) fn compile(
     project: &Project,
     resolver: &Resolver,
@@ -252,6 +285,7 @@ pub(crate) fn compile(
     index: usize,
     call: &Call,
     captures: &[String],
+    check_vars: &dyn Fn(usize, &Vars) -> Result<(), Failure>,
 ) -> Result<Compiled, Failure> {
     let entry = &project.tasks[index];
     let def = &entry.def;
@@ -281,14 +315,15 @@ pub(crate) fn compile(
         &mut vars,
         &entry.base_dir,
     )?;
-    if entry.map_include {
-        let defs = project.vars.iter().map(|(d, f)| (d, *f));
+    if let Some(snapshot) = &entry.vars_snapshot {
+        let defs = snapshot.iter().map(|(d, f)| (d, *f));
         resolver.eval_all(project, defs, &mut vars, &entry.base_dir)?;
     }
     for (name, value) in &call.vars {
         vars.insert(name.clone(), value.clone());
     }
     resolver.eval_all(project, def.vars.iter().map(|d| (d, file)), &mut vars, &tentative_dir)?;
+    check_vars(index, &vars)?;
 
     let render = |text: &Text, vars: &Vars| resolver.render(project, file, text, vars);
     let dir = match &def.dir {
@@ -297,7 +332,11 @@ pub(crate) fn compile(
     };
     insert_path(&mut vars, "TASK_DIR", &dir);
 
-    let mut env = globals.env.clone();
+    let mut env = globals.dotenv.clone();
+    for (def_env, env_file) in &project.env {
+        let value = resolver.eval(project, *env_file, def_env, &vars, &project.root_dir)?;
+        env.push((def_env.name.clone(), value));
+    }
     let mut task_env = Vec::new();
     for def_env in &def.env {
         let value = resolver.eval(project, file, def_env, &vars, &dir)?;
@@ -358,7 +397,7 @@ pub(crate) fn compile(
         },
         prompt: def.prompt.iter().map(|p| render(p, &vars)).collect::<Result<_, _>>()?,
         if_cond: def.if_cond.as_ref().map(|c| render(c, &vars)).transpose()?,
-        silent: def.silent || entry.file_silent,
+        silent: def.silent.unwrap_or(entry.file_silent),
         ignore_error: def.ignore_error,
         failfast: def.failfast,
         interactive: def.interactive,
@@ -385,12 +424,14 @@ pub(crate) fn compile(
 fn secret_values(project: &Project, entry: &TaskEntry, vars: &Vars) -> Vec<String> {
     let global = project.vars.iter().map(|(d, _)| d);
     let local = entry.include_vars.iter().chain(&entry.def.vars);
-    global
+    let mut secrets: Vec<String> = global
         .chain(local)
         .filter(|def| def.secret)
         .filter_map(|def| vars.get(&def.name).and_then(vars::scalar))
         .filter(|value| !value.is_empty())
-        .collect()
+        .collect();
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets
 }
 
 /// Replaces every secret value in `text` with `*****`.
@@ -403,8 +444,10 @@ pub(crate) fn mask(text: &str, secrets: &[String]) -> String {
 }
 
 fn join_dir(base: &Path, dir: &str) -> PathBuf {
-    let dir = match (dir.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let dir = match (dir, dir.strip_prefix("~/"), home) {
+        ("~", _, Some(home)) => home,
+        (_, Some(rest), Some(home)) => home.join(rest),
         _ => PathBuf::from(dir),
     };
     super::load::normalize(&base.join(dir))
@@ -423,7 +466,7 @@ fn compile_call(
         call_vars
             .push((def.name.clone(), resolver.eval(project, file, def, vars, &project.root_dir)?));
     }
-    Ok(Call { task, vars: call_vars, silent: call.silent })
+    Ok(Call { task, vars: call_vars, silent: call.silent, timeout: call.timeout.clone() })
 }
 
 fn compile_cmd(
@@ -616,8 +659,9 @@ tasks:
                 .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
                 .collect(),
             silent: false,
+            timeout: None,
         };
-        compile(&project, &resolver, &globals, 0, &call, &[]).unwrap().vars
+        compile(&project, &resolver, &globals, 0, &call, &[], &|_, _| Ok(())).unwrap().vars
     }
 
     fn text(vars: &Vars, key: &str) -> String {

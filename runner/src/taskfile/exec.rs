@@ -77,6 +77,7 @@ impl Failure {
     fn exit_status(&self) -> Option<i32> {
         match self {
             Failure::Exit { code, .. } => Some(*code),
+            Failure::Timeout { .. } => Some(124),
             Failure::Wrapped { inner, .. } => inner.exit_status(),
             _ => None,
         }
@@ -227,15 +228,28 @@ impl Executor {
         })
     }
 
-    /// Compiles the task a call names, seen from `namespace`.
-    pub(crate) fn compile(&self, call: &Call, namespace: &str) -> Result<Compiled, Failure> {
+    /// Compiles the task a call names, seen from `namespace`. With
+    /// `requires`, missing required vars fail before any field is rendered.
+    pub(crate) fn compile(
+        &self,
+        call: &Call,
+        namespace: &str,
+        requires: bool,
+    ) -> Result<Compiled, Failure> {
+        if let Some(tasks) = compile::alias_conflict(&self.project, &call.task, namespace) {
+            return Err(Failure::Other { message: messages::ambiguous(&tasks, &call.task), code: 203 });
+        }
         let Some((index, captures)) = compile::resolve(&self.project, &call.task, namespace) else {
             return Err(Failure::Other {
                 message: messages::does_not_exist(call.task.trim_start_matches(':'), None),
                 code: 200,
             });
         };
-        compile::compile(&self.project, &self.resolver, &self.globals, index, call, &captures)
+        let check = |index: usize, vars: &Vars| match requires {
+            true => self.check_requires(index, vars, call),
+            false => Ok(()),
+        };
+        compile::compile(&self.project, &self.resolver, &self.globals, index, call, &captures, &check)
     }
 
     /// Runs one call to completion.
@@ -245,7 +259,7 @@ impl Executor {
         namespace: &str,
         cancel: &Arc<Cancel>,
     ) -> Result<(), Failure> {
-        let task = self.compile(call, namespace)?;
+        let task = self.compile(call, namespace, true)?;
         let entry = &self.project.tasks[task.index];
         if !compile::platform_matches(&entry.def.platforms) {
             if self.options.verbose {
@@ -253,10 +267,9 @@ impl Executor {
             }
             return Ok(());
         }
-        self.check_requires(&task)?;
         self.count_call(&task.name)?;
         if let Some(condition) = &task.if_cond
-            && !self.condition_holds(&task, condition)
+            && !self.condition_holds(&task, condition, cancel)
         {
             if self.options.verbose {
                 eprintln!("task: if condition not met - skipped: \"{}\"", task.name);
@@ -264,9 +277,16 @@ impl Executor {
             return Ok(());
         }
 
+        // go-task keys `once` by Taskfile and local name, so one file included
+        // twice shares the run, and `when_changed` also by the compiled task.
+        let file = self.project.files[entry.file].path.display();
+        let local = if entry.name.contains('*') { task.name.as_str() } else { &entry.def.name };
         let key = match task.run.as_str() {
-            "once" => format!("{}\u{0}{}", entry.file, entry.name),
-            "when_changed" => format!("{}\u{0}{}\u{0}{:?}", entry.file, task.name, task.vars),
+            "once" => format!("{file}\u{0}{local}"),
+            "when_changed" => {
+                let compiled = (&task.cmds, &task.deps, &task.env, &task.status, &task.sources);
+                format!("{file}\u{0}{local}\u{0}{compiled:?}")
+            }
             _ => return self.execute(&task, call, cancel),
         };
         let shared =
@@ -289,8 +309,11 @@ impl Executor {
         Ok(())
     }
 
-    fn check_requires(&self, task: &Compiled) -> Result<(), Failure> {
-        let def = &self.project.tasks[task.index].def;
+    fn check_requires(&self, index: usize, vars: &Vars, call: &Call) -> Result<(), Failure> {
+        let entry = &self.project.tasks[index];
+        let def = &entry.def;
+        let name =
+            if entry.name.contains('*') { call.task.trim_start_matches(':') } else { &entry.name };
         let mut missing = Vec::new();
         let mut invalid = Vec::new();
         for require in &def.requires {
@@ -298,21 +321,15 @@ impl Executor {
                 (Some(values), _) => Some(values.clone()),
                 (None, Some(reference)) => {
                     let source = format!("{{{{{}}}}}", reference.text);
-                    let file = self.project.tasks[task.index].file;
-                    let text = super::vars::render_at(
-                        &self.project,
-                        file,
-                        &source,
-                        reference,
-                        &task.vars,
-                    )?;
+                    let text =
+                        super::vars::render_at(&self.project, entry.file, &source, reference, vars)?;
                     let text = text.trim_start_matches('[').trim_end_matches(']').to_string();
                     Some(text.split_whitespace().map(str::to_string).collect())
                 }
                 (None, None) => None,
             };
-            match task.vars.get(&require.name) {
-                None | Some(Value::Nil) => match &allowed {
+            match vars.get(&require.name) {
+                None | Some(Value::Nil) => match require.enum_values.as_ref().and(allowed.as_ref()) {
                     Some(values) => missing.push(format!(
                         "{} (allowed values: [{}])",
                         require.name,
@@ -332,13 +349,13 @@ impl Executor {
         }
         if !missing.is_empty() {
             return Err(Failure::Other {
-                message: messages::missing_vars(&task.name, &missing),
+                message: messages::missing_vars(name, &missing),
                 code: 206,
             });
         }
         if !invalid.is_empty() {
             return Err(Failure::Other {
-                message: messages::invalid_vars(&task.name, &invalid),
+                message: messages::invalid_vars(name, &invalid),
                 code: 207,
             });
         }
@@ -346,12 +363,49 @@ impl Executor {
     }
 
     /// Runs a condition (`if:`, `status:`, a precondition) quietly; true on exit 0.
-    fn condition_holds(&self, task: &Compiled, condition: &str) -> bool {
+    fn condition_holds(&self, task: &Compiled, condition: &str, cancel: &Arc<Cancel>) -> bool {
         let script = shell::script(condition, &task.set, &task.shopt);
         let dir = super::vars::existing_ancestor(&task.dir);
         let mut command = shell::command(&script, dir, &task.env);
         command.stdout(Stdio::null()).stderr(Stdio::null()).stdin(Stdio::null());
-        command.status().is_ok_and(|s| s.success())
+        #[cfg(unix)]
+        if self.separate_groups {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let Ok(mut child) = command.spawn() else { return false };
+        let handle = self.process_handle(&child);
+        cancel.register(handle);
+        let status = child.wait();
+        cancel.unregister(handle);
+        status.is_ok_and(|s| s.success())
+    }
+
+    fn process_handle(&self, child: &std::process::Child) -> i32 {
+        let id = child.id() as i32;
+        if self.separate_groups { -id } else { id }
+    }
+
+    /// Runs `run` in a scope whose commands are killed after `timeout`, and
+    /// reports `task: [label] command timeout exceeded (..)` when they were.
+    fn with_timeout<T>(
+        &self,
+        timeout: Option<&(String, std::time::Duration)>,
+        label: &str,
+        cancel: &Arc<Cancel>,
+        run: impl FnOnce(&Arc<Cancel>) -> T,
+    ) -> Result<T, Failure> {
+        let Some((written, limit)) = timeout else {
+            return Ok(run(cancel));
+        };
+        let scope = cancel.child();
+        let watchdog = Watchdog::start(scope.clone(), *limit);
+        let value = run(&scope);
+        if watchdog.finish() {
+            let message = format!("task: [{label}] command timeout exceeded ({written})");
+            return Err(Failure::Timeout { message });
+        }
+        Ok(value)
     }
 
     fn is_silent(&self, task: &Compiled, call: &Call) -> bool {
@@ -374,7 +428,7 @@ impl Executor {
             eprintln!("task: \"{}\" started", task.name);
         }
         let namespace = self.project.tasks[task.index].namespace.clone();
-        self.run_deps(task, &namespace, cancel).map_err(|e| e.wrap(&task.name))?;
+        self.run_deps(task, &namespace, cancel).map_err(|e| e.wrap(&task.label))?;
 
         self.acquire();
         let result = self.run_body(task, call, &namespace, cancel);
@@ -414,7 +468,12 @@ impl Executor {
                 let sender = sender.clone();
                 let group = group.clone();
                 scope.spawn(move || {
-                    let result = self.run_call(dep, namespace, &group);
+                    let label = dep.task.trim_start_matches(':');
+                    let result = self
+                        .with_timeout(dep.timeout.as_ref(), label, &group, |scope| {
+                            self.run_call(dep, namespace, scope)
+                        })
+                        .and_then(|result| result);
                     let _ = sender.send(result);
                 });
             }
@@ -437,6 +496,45 @@ impl Executor {
         })
     }
 
+    /// Checks preconditions and freshness; `Ok(None)` means up to date.
+    fn check_before_run(
+        &self,
+        task: &Compiled,
+        silent: bool,
+        cancel: &Arc<Cancel>,
+    ) -> Result<Option<Option<fingerprint::SourceCheck>>, Failure> {
+        if !task.sources.is_empty() && !["checksum", "timestamp", "none"].contains(&task.method.as_str())
+        {
+            let message = format!("task: invalid method \"{}\"", task.method);
+            return Err(Failure::Other { message, code: 1 }.wrap(&task.label));
+        }
+        if self.options.force {
+            if task.sources.is_empty() {
+                return Ok(Some(None));
+            }
+            let check = fingerprint::check_sources(task, &self.project.root_dir, &task.label);
+            return Ok(Some(Some(check)));
+        }
+        for (sh, msg) in &task.preconditions {
+            if !self.condition_holds(task, sh, cancel) {
+                let message = match msg {
+                    Some(msg) => format!("task: {msg}"),
+                    None => messages::precondition_failed(sh),
+                };
+                eprintln!("{message}");
+                return Err(Failure::Precondition.wrap(&task.label));
+            }
+        }
+        let (up_to_date, check) = self.up_to_date(task, cancel);
+        if up_to_date {
+            if !silent {
+                eprintln!("{}", messages::up_to_date(&self.display_name(task)));
+            }
+            return Ok(None);
+        }
+        Ok(Some(check))
+    }
+
     fn run_body(
         &self,
         task: &Compiled,
@@ -445,32 +543,10 @@ impl Executor {
         cancel: &Arc<Cancel>,
     ) -> Result<(), Failure> {
         let silent = self.is_silent(task, call);
-        let mut source_check = None;
-        if !self.options.force {
-            for (sh, msg) in &task.preconditions {
-                if !self.condition_holds(task, sh) {
-                    let message = match msg {
-                        Some(msg) => format!("task: {msg}"),
-                        None => messages::precondition_failed(sh),
-                    };
-                    eprintln!("{message}");
-                    return Err(Failure::Precondition.wrap(&task.name));
-                }
-            }
-            let (up_to_date, check) = self.up_to_date(task);
-            if up_to_date {
-                if !silent {
-                    eprintln!("{}", messages::up_to_date(&self.display_name(task)));
-                }
-                return Ok(());
-            }
-            source_check = check;
-        } else if !task.sources.is_empty() {
-            source_check =
-                Some(fingerprint::check_sources(task, &self.project.root_dir, &task.label));
-        }
-
-        self.confirm(task).map_err(|e| e.wrap(&task.name))?;
+        let Some(source_check) = self.check_before_run(task, silent, cancel)? else {
+            return Ok(());
+        };
+        self.confirm(task).map_err(|e| e.wrap(&task.label))?;
         if !self.options.dry {
             let _ = std::fs::create_dir_all(&task.dir);
         }
@@ -478,7 +554,7 @@ impl Executor {
         let mut deferred: Vec<&CmdDef> = Vec::new();
         let mut failure = None;
         for cmd in &task.cmds {
-            let result = match cmd {
+            let (outcome, ignore) = match cmd {
                 Cmd::Defer(def) => {
                     deferred.push(def);
                     continue;
@@ -492,58 +568,53 @@ impl Executor {
                     if_cond,
                     timeout,
                 } => {
-                    if let Some(condition) = if_cond
-                        && !self.condition_holds(task, condition)
-                    {
-                        continue;
-                    }
-                    if !silent && !*cmd_silent || self.options.verbose {
-                        let masked = compile::mask(cmd, &task.secrets);
-                        eprintln!("{}", messages::echo(&task.label, &masked));
-                    }
                     let set: Vec<String> = task.set.iter().chain(set).cloned().collect();
                     let shopt: Vec<String> = task.shopt.iter().chain(shopt).cloned().collect();
-                    let result = match timeout {
-                        Some((written, limit)) => {
-                            let scope = cancel.child();
-                            let watchdog = Watchdog::start(scope.clone(), *limit);
-                            let result = self.run_shell(task, cmd, &set, &shopt, &scope);
-                            match watchdog.finish() {
-                                true => Err(Failure::Timeout {
-                                    message: format!(
-                                        "task: [{}] command timeout exceeded ({written})",
-                                        task.label
-                                    ),
-                                }),
-                                false => result,
-                            }
+                    let outcome = self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
+                        if let Some(condition) = if_cond
+                            && !self.condition_holds(task, condition, scope)
+                        {
+                            return None;
                         }
-                        None => self.run_shell(task, cmd, &set, &shopt, cancel),
-                    };
-                    (result, *ignore_error)
+                        if !silent && !*cmd_silent || self.options.verbose {
+                            let masked = compile::mask(cmd, &task.secrets);
+                            eprintln!("{}", messages::echo(&task.label, &masked));
+                        }
+                        Some(self.run_shell(task, cmd, &set, &shopt, scope))
+                    });
+                    (outcome, *ignore_error)
                 }
                 Cmd::Call { call: inner, ignore_error, if_cond } => {
-                    if let Some(condition) = if_cond
-                        && !self.condition_holds(task, condition)
-                    {
-                        continue;
-                    }
                     let mut inner = inner.clone();
                     inner.silent |= call.silent;
-                    self.release();
-                    let result = self.run_call(&inner, namespace, cancel);
-                    self.acquire();
-                    (result, *ignore_error)
+                    let timeout = inner.timeout.clone();
+                    let outcome = self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
+                        if let Some(condition) = if_cond
+                            && !self.condition_holds(task, condition, scope)
+                        {
+                            return None;
+                        }
+                        self.release();
+                        let result = self.run_call(&inner, namespace, scope);
+                        self.acquire();
+                        Some(result)
+                    });
+                    (outcome, *ignore_error)
                 }
             };
-            if let (Err(error), ignore) = result {
+            let result = match outcome {
+                Ok(None) => continue,
+                Ok(Some(result)) => result,
+                Err(timeout) => Err(timeout),
+            };
+            if let Err(error) = result {
                 if ignore || task.ignore_error {
                     if self.options.verbose {
                         eprintln!("task: [{}] command error ignored: {error}", task.label);
                     }
                     continue;
                 }
-                failure = Some(error.wrap(&task.name));
+                failure = Some(error.wrap(&task.label));
                 break;
             }
         }
@@ -599,7 +670,10 @@ impl Executor {
                     let masked = compile::mask(&cmd, &task.secrets);
                     eprintln!("{}", messages::echo(&task.label, &masked));
                 }
-                let _ = self.run_shell(task, &cmd, &task.set, &task.shopt, cancel);
+                let timeout = shell_cmd.timeout.as_ref();
+                let _ = self.with_timeout(timeout, &task.label, cancel, |scope| {
+                    self.run_shell(task, &cmd, &task.set, &task.shopt, scope)
+                });
             }
             CmdDef::Call(call_def) => {
                 let Ok(name) = self.resolver.render(&self.project, file, &call_def.task, &vars)
@@ -614,9 +688,16 @@ impl Executor {
                         call_vars.push((def.name.clone(), value));
                     }
                 }
-                let inner =
-                    Call { task: name, vars: call_vars, silent: call_def.silent || call.silent };
-                let _ = self.run_call(&inner, namespace, cancel);
+                let inner = Call {
+                    task: name,
+                    vars: call_vars,
+                    silent: call_def.silent || call.silent,
+                    timeout: None,
+                };
+                let timeout = call_def.timeout.as_ref();
+                let _ = self.with_timeout(timeout, &task.label, cancel, |scope| {
+                    self.run_call(&inner, namespace, scope)
+                });
             }
             CmdDef::Defer(_) => {}
         }
@@ -655,11 +736,16 @@ impl Executor {
     }
 
     /// Decides whether the task is up to date by its `status:` and sources.
-    pub(crate) fn up_to_date(&self, task: &Compiled) -> (bool, Option<fingerprint::SourceCheck>) {
+    pub(crate) fn up_to_date(
+        &self,
+        task: &Compiled,
+        cancel: &Arc<Cancel>,
+    ) -> (bool, Option<fingerprint::SourceCheck>) {
         if task.status.is_empty() && task.sources.is_empty() {
             return (false, None);
         }
-        let status_ok = task.status.iter().all(|status| self.condition_holds(task, status));
+        let status_ok =
+            task.status.iter().all(|status| self.condition_holds(task, status, cancel));
         if task.sources.is_empty() {
             return (status_ok, None);
         }
@@ -736,8 +822,7 @@ impl Executor {
                 });
             }
         };
-        let id = child.id() as i32;
-        let handle = if self.separate_groups { -id } else { id };
+        let handle = self.process_handle(&child);
         cancel.register(handle);
         let mut buffer = Vec::new();
         if let (Some(mut reader), Some(sink)) = (reader, &sink) {

@@ -10,6 +10,8 @@
 
 use super::load::{Project, TaskEntry};
 use super::messages;
+use super::template::Value;
+use super::vars::{Resolver, Vars};
 
 /// Returns the tasks a listing shows, in order.
 pub(crate) fn listed(project: &Project, all: bool) -> Vec<&TaskEntry> {
@@ -24,8 +26,15 @@ pub(crate) fn listed(project: &Project, all: bool) -> Vec<&TaskEntry> {
 }
 
 /// Formats the listing, or `None` when there is nothing to list.
+/// Descriptions are rendered with the OS environment and the static global
+/// vars, without running `sh:` vars, and their lines joined with spaces.
 pub(crate) fn format(project: &Project, all: bool, names_only: bool) -> Option<String> {
     let tasks = listed(project, all);
+    let mut resolver = Resolver::new(false);
+    resolver.skip_sh = true;
+    let mut vars: Vars = std::env::vars().map(|(k, v)| (k, Value::String(v))).collect();
+    let defs = project.vars.iter().map(|(d, f)| (d, *f));
+    let _ = resolver.eval_all(project, defs, &mut vars, &project.root_dir);
     if tasks.is_empty() {
         return None;
     }
@@ -44,7 +53,11 @@ pub(crate) fn format(project: &Project, all: bool, names_only: bool) -> Option<S
     let rows: Vec<(String, String, Option<String>)> = tasks
         .iter()
         .map(|t| {
-            let desc = t.def.desc.as_ref().map(|d| d.text.trim().to_string()).unwrap_or_default();
+            let desc = match &t.def.desc {
+                Some(desc) => resolver.render(project, t.file, desc, &vars).unwrap_or_default(),
+                None => String::new(),
+            };
+            let desc = desc.split_whitespace().collect::<Vec<_>>().join(" ");
             let aliases =
                 (!t.aliases.is_empty()).then(|| format!("(aliases: {})", t.aliases.join(", ")));
             (format!("* {}:", t.name), desc, aliases)

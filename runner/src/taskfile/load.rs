@@ -57,9 +57,10 @@ pub(crate) struct TaskEntry {
     pub(crate) base_dir: PathBuf,
     /// `vars:` of the include entries that led to this task, outermost first.
     pub(crate) include_vars: Vec<VarDef>,
-    /// Reached through a map-form include, whose tasks see a snapshot of the
-    /// merged global vars taken before CLI vars are applied.
-    pub(crate) map_include: bool,
+    /// For tasks of map-form includes, the merged global vars as they were
+    /// right after the defining file was merged, which these tasks see above
+    /// the include vars and CLI vars.
+    pub(crate) vars_snapshot: Option<Arc<Vec<(VarDef, FileId)>>>,
     pub(crate) internal: bool,
     /// `silent: true` at the top of the defining file.
     pub(crate) file_silent: bool,
@@ -270,11 +271,14 @@ fn read_file(
     }
 
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let snapshot = context.map_include.then(|| Arc::new(project.vars.clone()));
     for task in &file.tasks {
         if context.excludes.iter().any(|e| e == &task.name) {
             continue;
         }
-        project.tasks.push(entry_for(task, id, &file, context));
+        let mut entry = entry_for(task, id, &file, context);
+        entry.vars_snapshot = snapshot.clone();
+        project.tasks.push(entry);
     }
 
     chain.push(path.clone());
@@ -291,7 +295,7 @@ fn display(path: &Path) -> String {
 
 fn check_version(file: &ast::Taskfile, path: &Path, source: &str) -> Result<()> {
     let Some(node) = &file.version else {
-        let message = format!("task: Missing schema version in Taskfile {}", display(path));
+        let message = format!("task: Missing schema version in Taskfile \"{}\"", path.display());
         return Err(diagnostic::error(message, code::VERSION));
     };
     let text = node.scalar_text().unwrap_or_default();
@@ -348,7 +352,7 @@ fn entry_for(
         namespace: context.namespace.clone(),
         base_dir: context.base_dir.clone(),
         include_vars: context.include_vars.clone(),
-        map_include: context.map_include,
+        vars_snapshot: None,
         internal: context.internal || task.internal,
         file_silent: taskfile.silent,
         file_method: taskfile.method.as_ref().map(|m| m.text.clone()),
@@ -389,8 +393,8 @@ fn include_file(
         }
         let source = &project.files[including].text;
         let message = format!(
-            "task: Included Taskfile \"{}\" of `{}` not found: fix the path or mark the include \
-             `optional: true`",
+            "task: No Taskfile found at \"{}\"\nThe include `{}` names it: fix the path or \
+             mark the include `optional: true`.",
             path.display(),
             include.namespace
         );
@@ -401,8 +405,8 @@ fn include_file(
     if let Some(first) = chain.iter().position(|p| *p == path) {
         let message = format!(
             "task: include cycle detected between {} <--> {}",
-            diagnostic::display_path(&chain[first]),
-            diagnostic::display_path(chain.last().unwrap_or(&path)),
+            chain[first].display(),
+            chain.last().unwrap_or(&path).display(),
         );
         return Err(diagnostic::error(message, code::INCLUDE_CYCLE));
     }
@@ -476,34 +480,19 @@ fn render_static(text: &str, data: &Value) -> String {
         .replace("<no value>", "")
 }
 
-/// Rejects two tasks that share a name or an alias (go-task exit 203).
+/// Rejects two tasks with the same full name, as flattened includes can
+/// produce (go-task exit 203). Shared aliases are an error only when called.
 fn check_conflicts(project: &Project) -> Result<()> {
     let mut seen: std::collections::HashMap<&str, &TaskEntry> = std::collections::HashMap::new();
     for task in &project.tasks {
-        for name in std::iter::once(&task.name).chain(task.aliases.iter()) {
-            if let Some(other) = seen.insert(name.as_str(), task) {
-                let file = &project.files[task.file];
-                let message = if other.name == task.name {
-                    format!(
-                        "task: Found multiple tasks ({}) included by \"{}\": rename one of them",
-                        name,
-                        diagnostic::display_path(&file.path)
-                    )
-                } else {
-                    format!(
-                        "task: Found multiple tasks ({} and {}) with the same name or alias \
-                         \"{name}\": rename one of them",
-                        other.name, task.name
-                    )
-                };
-                return Err(diagnostic::at(
-                    &message,
-                    &file.path,
-                    &file.text,
-                    task.def.pos,
-                    code::NAME_CONFLICT,
-                ));
-            }
+        if seen.insert(task.name.as_str(), task).is_some() {
+            let file = &project.files[task.file];
+            let message = format!(
+                "task: Found multiple tasks ({}) included by \"{}\": rename one of them",
+                task.name,
+                diagnostic::display_path(&file.path)
+            );
+            return Err(diagnostic::at(&message, &file.path, &file.text, task.def.pos, code::NAME_CONFLICT));
         }
     }
     Ok(())

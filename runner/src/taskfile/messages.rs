@@ -34,6 +34,11 @@ pub(crate) fn internal(name: &str) -> String {
     format!("task: Task \"{name}\" is internal")
 }
 
+/// Formats the error for an alias that several tasks share.
+pub(crate) fn ambiguous(tasks: &[String], name: &str) -> String {
+    format!("task: Found multiple tasks ({}) that match \"{name}\"", tasks.join(", "))
+}
+
 /// The inner text of a failed precondition.
 pub(crate) const PRECONDITION_NOT_MET: &str = "task: precondition not met";
 
@@ -66,6 +71,9 @@ pub(crate) fn invalid_vars(name: &str, invalid: &[(String, String, Vec<String>)]
 /// Printed when the list of tasks is empty.
 pub(crate) const NO_DESCRIBED_TASKS: &str =
     "task: No tasks with description available. Try --list-all to list all tasks";
+
+/// Printed when `--list-all` finds no task.
+pub(crate) const NO_TASKS: &str = "task: No tasks available";
 
 /// The heading of `--list`.
 pub(crate) const AVAILABLE_TASKS: &str = "task: Available tasks for this project:";
