@@ -27,7 +27,7 @@ pub(crate) fn listed(project: &Project, all: bool) -> Vec<&TaskEntry> {
 
 /// Formats the listing, or `None` when there is nothing to list.
 /// Descriptions are rendered with the OS environment and the static global
-/// vars, without running `sh:` vars, and their lines joined with spaces.
+/// vars, without running `sh:` vars, with newlines replaced by spaces.
 pub(crate) fn format(project: &Project, all: bool, names_only: bool) -> Option<String> {
     let tasks = listed(project, all);
     let mut resolver = Resolver::new(false);
@@ -57,7 +57,9 @@ pub(crate) fn format(project: &Project, all: bool, names_only: bool) -> Option<S
                 Some(desc) => resolver.render(project, t.file, desc, &vars).unwrap_or_default(),
                 None => String::new(),
             };
-            let desc = desc.split_whitespace().collect::<Vec<_>>().join(" ");
+            // go-task replaces newlines with spaces and keeps the trailing one of a
+            // block scalar, which widens the column by one.
+            let desc = desc.replace('\n', " ");
             let aliases =
                 (!t.aliases.is_empty()).then(|| format!("(aliases: {})", t.aliases.join(", ")));
             (format!("* {}:", t.name), desc, aliases)

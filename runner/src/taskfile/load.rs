@@ -193,6 +193,7 @@ pub(crate) fn load_project_str(
     let mut chain = Vec::new();
     read_file(&mut project, path.to_path_buf(), Some(text), &context, &mut chain, true)?;
     check_conflicts(&project)?;
+    drop_shadowed_aliases(&mut project);
     Ok(project)
 }
 
@@ -478,6 +479,16 @@ fn render_static(text: &str, data: &Value) -> String {
     super::template::render(text, data)
         .unwrap_or_else(|_| text.to_string())
         .replace("<no value>", "")
+}
+
+/// Removes aliases that equal a task's name, such as the namespace alias of
+/// an included `default` task when the root has a task of that name.
+fn drop_shadowed_aliases(project: &mut Project) {
+    let names: std::collections::HashSet<String> =
+        project.tasks.iter().map(|t| t.name.clone()).collect();
+    for task in &mut project.tasks {
+        task.aliases.retain(|alias| !names.contains(alias));
+    }
 }
 
 /// Rejects two tasks with the same full name, as flattened includes can

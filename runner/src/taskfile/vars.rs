@@ -240,6 +240,14 @@ fn resolve_ref(
             return Ok(current.unwrap_or(Value::Nil));
         }
     }
+    // The template engine renders to text, so a typed result travels as
+    // JSON and is read back as YAML, of which JSON is a subset.
+    let source = format!("{{{{({trimmed}) | toJson}}}}");
+    if let Ok(json) = render_at(project, file, &source, expr, vars)
+        && let Ok(node) = super::yaml::parse(&json)
+    {
+        return Ok(super::ast::to_value(&node));
+    }
     let source = format!("{{{{{trimmed}}}}}");
     render_at(project, file, &source, expr, vars).map(Value::String)
 }
