@@ -229,7 +229,11 @@ pub(crate) fn resolve(
 
 /// Returns the tasks that share the alias `name` when there are several,
 /// which go-task rejects with exit 203 when the alias is called.
-pub(crate) fn alias_conflict(project: &Project, name: &str, namespace: &str) -> Option<Vec<String>> {
+pub(crate) fn alias_conflict(
+    project: &Project,
+    name: &str,
+    namespace: &str,
+) -> Option<Vec<String>> {
     let name = name.strip_prefix(':').unwrap_or(name);
     let mut candidates = vec![name.to_string()];
     if !namespace.is_empty() {
@@ -363,6 +367,18 @@ pub(crate) fn compile(
     };
     let sources = globs(&def.sources)?;
     let generates = globs(&def.generates)?;
+    let method = match &def.method {
+        Some(method) => render(method, &vars)?,
+        None => entry.file_method.clone().unwrap_or_else(|| "checksum".into()),
+    };
+    if !sources.is_empty() && mentions(def, "CHECKSUM") && method == "checksum" {
+        let checksum = super::fingerprint::checksum_var(&dir, &sources);
+        vars.insert("CHECKSUM".into(), Value::String(checksum));
+    }
+    if !sources.is_empty() && mentions(def, "TIMESTAMP") && method == "timestamp" {
+        let timestamp = super::fingerprint::timestamp_var(&dir, &sources);
+        vars.insert("TIMESTAMP".into(), Value::String(timestamp));
+    }
 
     let mut compiled = Compiled {
         index,
@@ -383,10 +399,7 @@ pub(crate) fn compile(
                 Ok((render(&p.sh, &vars)?, p.msg.as_ref().map(|m| render(m, &vars)).transpose()?))
             })
             .collect::<Result<_, Failure>>()?,
-        method: match &def.method {
-            Some(method) => render(method, &vars)?,
-            None => entry.file_method.clone().unwrap_or_else(|| "checksum".into()),
-        },
+        method,
         run: match &def.run {
             Some(run) => render(run, &vars)?,
             None => entry.file_run.clone().unwrap_or_else(|| "always".into()),
@@ -418,6 +431,25 @@ pub(crate) fn compile(
     }
     compiled.vars = vars;
     Ok(compiled)
+}
+
+/// Returns whether the task's commands, status, preconditions or deps name
+/// the special var `name`, which go-task computes only then.
+fn mentions(def: &super::ast::TaskDef, name: &str) -> bool {
+    let needle = format!(".{name}");
+    let in_cmd = |cmd: &CmdDef| match cmd {
+        CmdDef::Shell(shell) => shell.cmd.text.contains(&needle),
+        CmdDef::Call(call) => {
+            call.vars.iter().any(|v| v.text.as_ref().is_some_and(|t| t.text.contains(&needle)))
+        }
+        CmdDef::Defer(_) => false,
+    };
+    def.cmds.iter().any(in_cmd)
+        || def.status.iter().any(|s| s.text.contains(&needle))
+        || def.preconditions.iter().any(|p| p.sh.text.contains(&needle))
+        || def.deps.iter().any(|d| {
+            d.vars.iter().any(|v| v.text.as_ref().is_some_and(|t| t.text.contains(&needle)))
+        })
 }
 
 /// Collects the values of every secret var the task can see.

@@ -31,7 +31,8 @@ pub(crate) fn to_tasks(project: &Project) -> Result<Vec<Task>> {
     for (index, entry) in project.tasks.iter().enumerate() {
         let call = Call { task: entry.name.clone(), ..Call::default() };
         let compiled =
-            compile::compile(project, &resolver, &globals, index, &call, &[], &|_, _| Ok(())).map_err(failure)?;
+            compile::compile(project, &resolver, &globals, index, &call, &[], &|_, _| Ok(()))
+                .map_err(failure)?;
         let mut task = Task::new(&entry.name).dir(&compiled.dir);
         if let Some(desc) = &compiled.desc {
             task = task.doc(desc.clone());

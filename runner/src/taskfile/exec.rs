@@ -237,7 +237,10 @@ impl Executor {
         requires: bool,
     ) -> Result<Compiled, Failure> {
         if let Some(tasks) = compile::alias_conflict(&self.project, &call.task, namespace) {
-            return Err(Failure::Other { message: messages::ambiguous(&tasks, &call.task), code: 203 });
+            return Err(Failure::Other {
+                message: messages::ambiguous(&tasks, &call.task),
+                code: 203,
+            });
         }
         let Some((index, captures)) = compile::resolve(&self.project, &call.task, namespace) else {
             return Err(Failure::Other {
@@ -249,7 +252,15 @@ impl Executor {
             true => self.check_requires(index, vars, call),
             false => Ok(()),
         };
-        compile::compile(&self.project, &self.resolver, &self.globals, index, call, &captures, &check)
+        compile::compile(
+            &self.project,
+            &self.resolver,
+            &self.globals,
+            index,
+            call,
+            &captures,
+            &check,
+        )
     }
 
     /// Runs one call to completion.
@@ -321,15 +332,21 @@ impl Executor {
                 (Some(values), _) => Some(values.clone()),
                 (None, Some(reference)) => {
                     let source = format!("{{{{{}}}}}", reference.text);
-                    let text =
-                        super::vars::render_at(&self.project, entry.file, &source, reference, vars)?;
+                    let text = super::vars::render_at(
+                        &self.project,
+                        entry.file,
+                        &source,
+                        reference,
+                        vars,
+                    )?;
                     let text = text.trim_start_matches('[').trim_end_matches(']').to_string();
                     Some(text.split_whitespace().map(str::to_string).collect())
                 }
                 (None, None) => None,
             };
             match vars.get(&require.name) {
-                None | Some(Value::Nil) => match require.enum_values.as_ref().and(allowed.as_ref()) {
+                None | Some(Value::Nil) => match require.enum_values.as_ref().and(allowed.as_ref())
+                {
                     Some(values) => missing.push(format!(
                         "{} (allowed values: [{}])",
                         require.name,
@@ -503,7 +520,8 @@ impl Executor {
         silent: bool,
         cancel: &Arc<Cancel>,
     ) -> Result<Option<Option<fingerprint::SourceCheck>>, Failure> {
-        if !task.sources.is_empty() && !["checksum", "timestamp", "none"].contains(&task.method.as_str())
+        if !task.sources.is_empty()
+            && !["checksum", "timestamp", "none"].contains(&task.method.as_str())
         {
             let message = format!("task: invalid method \"{}\"", task.method);
             return Err(Failure::Other { message, code: 1 }.wrap(&task.label));
@@ -570,35 +588,37 @@ impl Executor {
                 } => {
                     let set: Vec<String> = task.set.iter().chain(set).cloned().collect();
                     let shopt: Vec<String> = task.shopt.iter().chain(shopt).cloned().collect();
-                    let outcome = self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
-                        if let Some(condition) = if_cond
-                            && !self.condition_holds(task, condition, scope)
-                        {
-                            return None;
-                        }
-                        if !silent && !*cmd_silent || self.options.verbose {
-                            let masked = compile::mask(cmd, &task.secrets);
-                            eprintln!("{}", messages::echo(&task.label, &masked));
-                        }
-                        Some(self.run_shell(task, cmd, &set, &shopt, scope))
-                    });
+                    let outcome =
+                        self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
+                            if let Some(condition) = if_cond
+                                && !self.condition_holds(task, condition, scope)
+                            {
+                                return None;
+                            }
+                            if !silent && !*cmd_silent || self.options.verbose {
+                                let masked = compile::mask(cmd, &task.secrets);
+                                eprintln!("{}", messages::echo(&task.label, &masked));
+                            }
+                            Some(self.run_shell(task, cmd, &set, &shopt, scope))
+                        });
                     (outcome, *ignore_error)
                 }
                 Cmd::Call { call: inner, ignore_error, if_cond } => {
                     let mut inner = inner.clone();
                     inner.silent |= call.silent;
                     let timeout = inner.timeout.clone();
-                    let outcome = self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
-                        if let Some(condition) = if_cond
-                            && !self.condition_holds(task, condition, scope)
-                        {
-                            return None;
-                        }
-                        self.release();
-                        let result = self.run_call(&inner, namespace, scope);
-                        self.acquire();
-                        Some(result)
-                    });
+                    let outcome =
+                        self.with_timeout(timeout.as_ref(), &task.label, cancel, |scope| {
+                            if let Some(condition) = if_cond
+                                && !self.condition_holds(task, condition, scope)
+                            {
+                                return None;
+                            }
+                            self.release();
+                            let result = self.run_call(&inner, namespace, scope);
+                            self.acquire();
+                            Some(result)
+                        });
                     (outcome, *ignore_error)
                 }
             };
@@ -744,8 +764,7 @@ impl Executor {
         if task.status.is_empty() && task.sources.is_empty() {
             return (false, None);
         }
-        let status_ok =
-            task.status.iter().all(|status| self.condition_holds(task, status, cancel));
+        let status_ok = task.status.iter().all(|status| self.condition_holds(task, status, cancel));
         if task.sources.is_empty() {
             return (status_ok, None);
         }

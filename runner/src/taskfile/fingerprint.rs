@@ -94,6 +94,50 @@ fn digest(files: &[PathBuf], base_dir: Option<&Path>) -> String {
     hasher.finalize().to_hex().to_string()
 }
 
+/// Computes `{{.CHECKSUM}}`: the hex digest of the sources, cut to the 32
+/// digits of go-task's XXH3-128 so it has the same shape.
+pub(crate) fn checksum_var(dir: &Path, sources: &[(String, bool)]) -> String {
+    let files = glob::expand(dir, sources);
+    let mut digest = digest(&files, None);
+    digest.truncate(32);
+    digest
+}
+
+/// Computes `{{.TIMESTAMP}}`: the newest source mtime in the format of Go's
+/// `time.Time.String`, always in UTC.
+// NOTE: go-task prints the local time zone; this prints UTC whatever `TZ` is.
+pub(crate) fn timestamp_var(dir: &Path, sources: &[(String, bool)]) -> String {
+    let files = glob::expand(dir, sources);
+    let newest = files.iter().filter_map(|f| mtime(f)).max().unwrap_or(SystemTime::UNIX_EPOCH);
+    let since = newest.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    go_time_utc(since.as_secs() as i64, since.subsec_nanos())
+}
+
+/// Formats a Unix time like Go's `time.Time.String` in UTC:
+/// `2006-01-02 15:04:05.999999999 +0000 UTC`, fraction trimmed.
+fn go_time_utc(seconds: i64, nanos: u32) -> String {
+    let days = seconds.div_euclid(86_400);
+    let second_of_day = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (hour, minute, second) =
+        (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    let mut fraction = String::new();
+    if nanos > 0 {
+        fraction = format!(".{nanos:09}").trim_end_matches('0').to_string();
+    }
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}{fraction} +0000 UTC")
+}
+
 fn checksum_path(root: &Path, label_file: &str) -> PathBuf {
     state_dir(root).join("checksum").join(state_name(label_file))
 }
@@ -160,5 +204,23 @@ fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<()> {
 pub(crate) fn forget(task: &Compiled, root: &Path, label_file: &str) {
     if task.method == "checksum" {
         let _ = std::fs::remove_file(checksum_path(root, label_file));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_time_formats_like_go() {
+        assert_eq!(go_time_utc(1_787_319_113, 0), "2026-08-21 13:31:53 +0000 UTC");
+        assert_eq!(go_time_utc(0, 500_000_000), "1970-01-01 00:00:00.5 +0000 UTC");
+        assert_eq!(go_time_utc(951_782_400, 0), "2000-02-29 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    fn state_name_replaces_punctuation() {
+        assert_eq!(state_name("lib:build"), "lib-build");
+        assert_eq!(state_name("a.b/c"), "a-b-c");
     }
 }

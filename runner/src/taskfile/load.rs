@@ -503,7 +503,13 @@ fn check_conflicts(project: &Project) -> Result<()> {
                 task.name,
                 diagnostic::display_path(&file.path)
             );
-            return Err(diagnostic::at(&message, &file.path, &file.text, task.def.pos, code::NAME_CONFLICT));
+            return Err(diagnostic::at(
+                &message,
+                &file.path,
+                &file.text,
+                task.def.pos,
+                code::NAME_CONFLICT,
+            ));
         }
     }
     Ok(())
