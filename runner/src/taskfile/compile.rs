@@ -30,6 +30,8 @@ pub(crate) struct Call {
 pub(crate) enum Cmd {
     Shell {
         cmd: String,
+        /// The command as echoed: rendered with secrets masked.
+        shown: String,
         silent: bool,
         ignore_error: bool,
         set: Vec<String>,
@@ -76,7 +78,7 @@ pub(crate) struct Compiled {
     pub(crate) shopt: Vec<String>,
     pub(crate) desc: Option<String>,
     pub(crate) summary: Option<String>,
-    /// Values of `secret: true` vars, masked in the command echo.
+    /// Names of the `secret: true` vars the task sees.
     pub(crate) secrets: Vec<String>,
 }
 
@@ -418,7 +420,7 @@ pub(crate) fn compile(
         shopt: project.shopt.iter().chain(&def.shopt).cloned().collect(),
         desc: def.desc.as_ref().map(|d| render(d, &vars)).transpose()?,
         summary: def.summary.as_ref().map(|s| render(s, &vars)).transpose()?,
-        secrets: secret_values(project, entry, &vars),
+        secrets: secret_names(project, entry),
     };
 
     for dep in &def.deps {
@@ -452,25 +454,19 @@ fn mentions(def: &super::ast::TaskDef, name: &str) -> bool {
         })
 }
 
-/// Collects the values of every secret var the task can see.
-fn secret_values(project: &Project, entry: &TaskEntry, vars: &Vars) -> Vec<String> {
+/// Collects the names of every secret var the task can see.
+fn secret_names(project: &Project, entry: &TaskEntry) -> Vec<String> {
     let global = project.vars.iter().map(|(d, _)| d);
     let local = entry.include_vars.iter().chain(&entry.def.vars);
-    let mut secrets: Vec<String> = global
-        .chain(local)
-        .filter(|def| def.secret)
-        .filter_map(|def| vars.get(&def.name).and_then(vars::scalar))
-        .filter(|value| !value.is_empty())
-        .collect();
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
-    secrets
+    global.chain(local).filter(|def| def.secret).map(|def| def.name.clone()).collect()
 }
 
-/// Replaces every secret value in `text` with `*****`.
-pub(crate) fn mask(text: &str, secrets: &[String]) -> String {
-    let mut masked = text.to_string();
-    for secret in secrets {
-        masked = masked.replace(secret.as_str(), "*****");
+/// Returns `vars` with every secret replaced by `*****`. go-task renders
+/// the command echo with these, so a secret never shows, even when empty.
+pub(crate) fn masked(vars: &Vars, secrets: &[String]) -> Vars {
+    let mut masked = vars.clone();
+    for name in secrets {
+        masked.insert(name.clone(), Value::String("*****".into()));
     }
     masked
 }
@@ -517,8 +513,16 @@ fn compile_cmd(
             }
             for item_vars in loop_items(compiled, shell.for_loop.as_ref(), vars)? {
                 let render = |text: &Text| resolver.render(project, file, text, &item_vars);
+                let shown = match compiled.secrets.is_empty() {
+                    true => render(&shell.cmd)?,
+                    false => {
+                        let masked_vars = masked(&item_vars, &compiled.secrets);
+                        resolver.render(project, file, &shell.cmd, &masked_vars)?
+                    }
+                };
                 compiled.cmds.push(Cmd::Shell {
                     cmd: render(&shell.cmd)?,
+                    shown,
                     silent: shell.silent,
                     ignore_error: shell.ignore_error,
                     set: shell.set.clone(),

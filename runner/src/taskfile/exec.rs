@@ -579,6 +579,7 @@ impl Executor {
                 }
                 Cmd::Shell {
                     cmd,
+                    shown,
                     silent: cmd_silent,
                     ignore_error,
                     set,
@@ -596,8 +597,7 @@ impl Executor {
                                 return None;
                             }
                             if !silent && !*cmd_silent || self.options.verbose {
-                                let masked = compile::mask(cmd, &task.secrets);
-                                eprintln!("{}", messages::echo(&task.label, &masked));
+                                eprintln!("{}", messages::echo(&task.label, shown));
                             }
                             Some(self.run_shell(task, cmd, &set, &shopt, scope))
                         });
@@ -687,8 +687,12 @@ impl Executor {
                     return;
                 };
                 if !(self.is_silent(task, call) || shell_cmd.silent) || self.options.verbose {
-                    let masked = compile::mask(&cmd, &task.secrets);
-                    eprintln!("{}", messages::echo(&task.label, &masked));
+                    let masked_vars = compile::masked(&vars, &task.secrets);
+                    let shown = self
+                        .resolver
+                        .render(&self.project, file, &shell_cmd.cmd, &masked_vars)
+                        .unwrap_or_else(|_| cmd.clone());
+                    eprintln!("{}", messages::echo(&task.label, &shown));
                 }
                 let timeout = shell_cmd.timeout.as_ref();
                 let _ = self.with_timeout(timeout, &task.label, cancel, |scope| {

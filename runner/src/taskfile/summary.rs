@@ -1,12 +1,13 @@
 //! `--summary`: a task's name, description, vars, env, required vars, deps,
 //! aliases and commands, in go-task 3.54's layout.
 //!
-//! Vars are shown as go-task shows them: global then task vars, static
-//! values rendered and quoted, `sh:` vars as their command text, which is
-//! not run.
+//! Vars are shown as go-task shows them: global then task vars, except names
+//! that are also env keys. Static values are rendered and quoted, `sh:` vars
+//! show their command text, which is not run, and secrets show `*****`.
+//! Sections are separated by one blank line.
 
 use super::ast::{CallDef, CmdDef, VarDef, VarValue};
-use super::compile::Compiled;
+use super::compile::{Cmd, Compiled};
 use super::load::Project;
 use super::template::Value;
 
@@ -16,95 +17,117 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let def = &entry.def;
     let mut out = format!("task: {}\n\n", task.name);
     match (&task.summary, &task.desc) {
-        (Some(text), _) | (None, Some(text)) if !text.trim().is_empty() => {
-            out.push_str(text.trim_end());
-            out.push_str("\n\n");
-        }
-        _ => out.push_str("(task does not have description or summary)\n\n"),
-    }
-
-    let mut vars: Vec<(String, String)> = Vec::new();
-    let mut show = |defs: &mut dyn Iterator<Item = &VarDef>| {
-        for var in defs {
-            let displayed = match &var.value {
-                _ if var.secret => "*****".to_string(),
-                VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
-                _ => quote(&task.vars.get(&var.name).map(Value::to_go_string).unwrap_or_default()),
-            };
-            match vars.iter_mut().find(|(name, _)| *name == var.name) {
-                Some(slot) => slot.1 = displayed,
-                None => vars.push((var.name.clone(), displayed)),
+        (Some(summary), _) if !summary.is_empty() => {
+            let lines: Vec<&str> = summary.split('\n').collect();
+            for (i, line) in lines.iter().enumerate() {
+                if i + 1 < lines.len() || !line.is_empty() {
+                    out.push_str(line);
+                    out.push('\n');
+                }
             }
         }
-    };
-    show(&mut project.vars.iter().map(|(v, _)| v));
-    show(&mut def.vars.iter());
-    section(&mut out, "vars:", vars.iter().map(|(k, v)| format!("  {k}: {v}")));
+        (_, Some(desc)) if !desc.is_empty() => {
+            out.push_str(desc);
+            out.push('\n');
+        }
+        _ => out.push_str("(task does not have description or summary)\n"),
+    }
 
-    let mut env: Vec<(String, String)> = Vec::new();
-    for var in project.env.iter().map(|(v, _)| v).chain(def.env.iter()) {
+    let env_defs: Vec<&VarDef> = project.env.iter().map(|(v, _)| v).chain(def.env.iter()).collect();
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let var_defs = project.vars.iter().map(|(v, _)| v).chain(def.vars.iter());
+    for var in var_defs.filter(|v| !env_defs.iter().any(|e| e.name == v.name)) {
         let displayed = match &var.value {
+            _ if var.secret => "*****".to_string(),
             VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
+            _ => quote(&task.vars.get(&var.name).map(Value::to_go_string).unwrap_or_default()),
+        };
+        upsert(&mut vars, &var.name, displayed);
+    }
+    let mut env: Vec<(String, String)> = Vec::new();
+    for var in env_defs {
+        let displayed = match &var.value {
+            _ if var.secret => "*****".to_string(),
+            VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
+            VarValue::Static(Value::String(text)) => {
+                let at = var.text.clone().unwrap_or_default();
+                let file = entry.file;
+                let rendered = super::vars::render_at(project, file, text, &at, &task.vars);
+                quote(&rendered.unwrap_or_else(|_| text.clone()))
+            }
             VarValue::Static(value) => quote(&value.to_go_string()),
             VarValue::Ref(expr) => quote(&expr.text),
         };
-        match env.iter_mut().find(|(name, _)| *name == var.name) {
-            Some(slot) => slot.1 = displayed,
-            None => env.push((var.name.clone(), displayed)),
-        }
+        upsert(&mut env, &var.name, displayed);
     }
-    section(&mut out, "env:", env.iter().map(|(k, v)| format!("  {k}: {v}")));
 
-    if !def.requires.is_empty() {
-        out.push_str("requires:\n  vars:\n");
-        for require in &def.requires {
-            out.push_str(&format!("    - {}\n", require.name));
-        }
+    let mut sections = Vec::new();
+    sections.push(section("vars:", vars.iter().map(|(k, v)| format!("  {k}: {v}"))));
+    sections.push(section("env:", env.iter().map(|(k, v)| format!("  {k}: {v}"))));
+    sections.push(requires(def));
+    sections.push(section("dependencies:", task.deps.iter().map(|d| format!(" - {}", d.task))));
+    sections.push(section("aliases:", entry.aliases.iter().map(|a| format!(" - {a}"))));
+    sections.push(section("commands:", task.cmds.iter().filter_map(command_line)));
+    for text in sections.into_iter().flatten() {
         out.push('\n');
-    }
-    section(&mut out, "dependencies:", task.deps.iter().map(|d| format!(" - {}", d.task)));
-    section(&mut out, "aliases:", def.aliases.iter().map(|a| format!(" - {}", a.text)));
-
-    let mut commands = Vec::new();
-    for cmd in &task.cmds {
-        match cmd {
-            super::compile::Cmd::Shell { cmd, .. } => {
-                commands.push(format!(" - {}", super::compile::mask(cmd, &task.secrets)))
-            }
-            super::compile::Cmd::Call { call, .. } => {
-                commands.push(format!(" - Task: {}", call.task))
-            }
-            super::compile::Cmd::Defer(CmdDef::Shell(shell)) => {
-                commands.push(format!(" - {}", shell.cmd.text))
-            }
-            super::compile::Cmd::Defer(CmdDef::Call(CallDef { task, .. })) => {
-                commands.push(format!(" - Task: {}", task.text))
-            }
-            super::compile::Cmd::Defer(CmdDef::Defer(_)) => {}
-        }
-    }
-    if !commands.is_empty() {
-        out.push_str("commands:\n");
-        for line in commands {
-            out.push_str(&line);
-            out.push('\n');
-        }
+        out.push_str(&text);
     }
     out
 }
 
-fn section(out: &mut String, title: &str, lines: impl Iterator<Item = String>) {
+fn upsert(list: &mut Vec<(String, String)>, name: &str, value: String) {
+    match list.iter_mut().find(|(existing, _)| existing == name) {
+        Some(slot) => slot.1 = value,
+        None => list.push((name.to_string(), value)),
+    }
+}
+
+fn command_line(cmd: &Cmd) -> Option<String> {
+    match cmd {
+        Cmd::Shell { shown, .. } => Some(format!(" - {shown}")),
+        Cmd::Call { call, .. } => Some(format!(" - Task: {}", call.task)),
+        Cmd::Defer(CmdDef::Shell(shell)) => Some(format!(" - {}", shell.cmd.text)),
+        Cmd::Defer(CmdDef::Call(CallDef { task, .. })) => Some(format!(" - Task: {}", task.text)),
+        Cmd::Defer(CmdDef::Defer(_)) => None,
+    }
+}
+
+fn requires(def: &super::ast::TaskDef) -> Option<String> {
+    if def.requires.is_empty() {
+        return None;
+    }
+    let mut out = String::from("requires:\n  vars:\n");
+    for require in &def.requires {
+        match (&require.enum_values, &require.enum_ref) {
+            (Some(values), _) => {
+                out.push_str(&format!("    - {}:\n        enum:\n", require.name));
+                for value in values {
+                    out.push_str(&format!("          - {value}\n"));
+                }
+            }
+            (None, Some(reference)) => {
+                out.push_str(&format!(
+                    "    - {}:\n        enum:\n          ref: {}\n",
+                    require.name, reference.text
+                ));
+            }
+            (None, None) => out.push_str(&format!("    - {}\n", require.name)),
+        }
+    }
+    Some(out)
+}
+
+fn section(title: &str, lines: impl Iterator<Item = String>) -> Option<String> {
     let lines: Vec<String> = lines.collect();
     if lines.is_empty() {
-        return;
+        return None;
     }
-    out.push_str(title);
-    out.push('\n');
+    let mut out = format!("{title}\n");
     for line in lines {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push('\n');
+    Some(out)
 }
 
 /// Quotes like Go's `%q` for the characters Taskfile values contain.
