@@ -15,7 +15,7 @@ use super::template::Value;
 pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let entry = &project.tasks[task.index];
     let def = &entry.def;
-    let mut out = format!("task: {}\n\n", task.name);
+    let mut out = format!("task: {}\n\n", task.label);
     match (&task.summary, &task.desc) {
         (Some(summary), _) if !summary.is_empty() => {
             let lines: Vec<&str> = summary.split('\n').collect();
@@ -36,19 +36,26 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     let env_defs: Vec<&VarDef> = project.env.iter().map(|(v, _)| v).chain(def.env.iter()).collect();
     let mut vars: Vec<(String, String)> = Vec::new();
     let var_defs = project.vars.iter().map(|(v, _)| v).chain(def.vars.iter());
+    let sh_text = |cmd: &super::ast::Text| {
+        let rendered = super::vars::render_at(project, entry.file, &cmd.text, cmd, &task.vars);
+        format!("sh: {}", rendered.unwrap_or_else(|_| cmd.text.clone()))
+    };
     for var in var_defs.filter(|v| !env_defs.iter().any(|e| e.name == v.name)) {
         let displayed = match &var.value {
             _ if var.secret => "*****".to_string(),
-            VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
+            VarValue::Sh(cmd) => sh_text(cmd),
             _ => quote(&task.vars.get(&var.name).map(Value::to_go_string).unwrap_or_default()),
         };
         upsert(&mut vars, &var.name, displayed);
     }
     let mut env: Vec<(String, String)> = Vec::new();
+    for (key, value) in &globals_dotenv(task, project) {
+        upsert(&mut env, key, quote(value));
+    }
     for var in env_defs {
         let displayed = match &var.value {
             _ if var.secret => "*****".to_string(),
-            VarValue::Sh(cmd) => format!("sh: {}", cmd.text),
+            VarValue::Sh(cmd) => sh_text(cmd),
             VarValue::Static(Value::String(text)) => {
                 let at = var.text.clone().unwrap_or_default();
                 let file = entry.file;
@@ -65,14 +72,40 @@ pub(crate) fn format(project: &Project, task: &Compiled) -> String {
     sections.push(section("vars:", vars.iter().map(|(k, v)| format!("  {k}: {v}"))));
     sections.push(section("env:", env.iter().map(|(k, v)| format!("  {k}: {v}"))));
     sections.push(requires(def));
-    sections.push(section("dependencies:", task.deps.iter().map(|d| format!(" - {}", d.task))));
+    let full = |name: &str| match super::compile::resolve(project, name, &entry.namespace) {
+        Some((index, _)) if !project.tasks[index].name.contains('*') => {
+            project.tasks[index].name.clone()
+        }
+        _ => name.trim_start_matches(':').to_string(),
+    };
+    sections
+        .push(section("dependencies:", task.deps.iter().map(|d| format!(" - {}", full(&d.task)))));
     sections.push(section("aliases:", entry.aliases.iter().map(|a| format!(" - {a}"))));
-    sections.push(section("commands:", task.cmds.iter().filter_map(command_line)));
+    sections.push(section("commands:", task.cmds.iter().filter_map(|c| command_line(c, &full))));
     for text in sections.into_iter().flatten() {
         out.push('\n');
         out.push_str(&text);
     }
     out
+}
+
+/// Returns the root dotenv entries, read again because summaries do not
+/// resolve the global layers.
+fn globals_dotenv(task: &Compiled, project: &Project) -> Vec<(String, String)> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for file in &project.dotenv {
+        let name = super::vars::render_at(project, 0, &file.text, file, &task.vars);
+        let Ok(text) = std::fs::read_to_string(project.root_dir.join(name.unwrap_or_default()))
+        else {
+            continue;
+        };
+        for (key, value) in super::dotenv::parse(&text) {
+            if !entries.iter().any(|(k, _)| *k == key) {
+                entries.push((key, value));
+            }
+        }
+    }
+    entries
 }
 
 fn upsert(list: &mut Vec<(String, String)>, name: &str, value: String) {
@@ -82,12 +115,14 @@ fn upsert(list: &mut Vec<(String, String)>, name: &str, value: String) {
     }
 }
 
-fn command_line(cmd: &Cmd) -> Option<String> {
+fn command_line(cmd: &Cmd, full: &dyn Fn(&str) -> String) -> Option<String> {
     match cmd {
         Cmd::Shell { shown, .. } => Some(format!(" - {shown}")),
-        Cmd::Call { call, .. } => Some(format!(" - Task: {}", call.task)),
+        Cmd::Call { call, .. } => Some(format!(" - Task: {}", full(&call.task))),
         Cmd::Defer(CmdDef::Shell(shell)) => Some(format!(" - {}", shell.cmd.text)),
-        Cmd::Defer(CmdDef::Call(CallDef { task, .. })) => Some(format!(" - Task: {}", task.text)),
+        Cmd::Defer(CmdDef::Call(CallDef { task, .. })) => {
+            Some(format!(" - Task: {}", full(&task.text)))
+        }
         Cmd::Defer(CmdDef::Defer(_)) => None,
     }
 }
