@@ -248,7 +248,7 @@ pub(crate) fn alias_conflict(
         let sharing: Vec<String> = project
             .tasks
             .iter()
-            .filter(|t| t.aliases.iter().any(|a| *a == candidate))
+            .filter(|t| t.aliases.contains(&candidate))
             .map(|t| t.name.clone())
             .collect();
         if sharing.len() > 1 {
