@@ -262,7 +262,7 @@ pub(crate) fn alias_conflict(
 }
 
 /// Matches `name` against a task name where each `*` captures any text.
-fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = pattern.split('*').collect();
     let mut rest = name.strip_prefix(parts[0])?;
     let mut captures = Vec::new();

@@ -274,7 +274,12 @@ fn read_file(
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let snapshot = context.map_include.then(|| Arc::new(project.vars.clone()));
     for task in &file.tasks {
-        if context.excludes.iter().any(|e| e == &task.name) {
+        let excluded = |pattern: &String| {
+            *pattern == task.name
+                || pattern.contains('*')
+                    && super::compile::wildcard_match(pattern, &task.name).is_some()
+        };
+        if context.excludes.iter().any(excluded) {
             continue;
         }
         let mut entry = entry_for(task, id, &file, context);
