@@ -9,16 +9,17 @@
 //! sandboxed, the command is spawned through its `Confinement`, from a fresh
 //! thread restricted by the task's ruleset.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 
 use crate::Cmd;
 use crate::output::{Output, Stream};
 use crate::sandbox::Confinement;
+use crate::sandbox::program::resolve_program;
 use crate::signal::Interrupt;
 
 /// A process to run, with its resolved environment and directory.
@@ -91,7 +92,14 @@ pub(crate) fn run(
     output: &Output,
     interrupt: &Interrupt,
 ) -> Result<(), Failure> {
-    let mut command = Command::new(&process.program);
+    // A confined task runs exactly the program its ruleset was built for: a
+    // PATH search inside the sandbox would skip a denied entry and run the next.
+    let program = match confinement {
+        Some(_) => resolve_program(&process.program, path_env(process, task_env), process.dir)
+            .map_err(Failure::Spawn)?,
+        None => PathBuf::from(&process.program),
+    };
+    let mut command = Command::new(program);
     command.args(&process.args).current_dir(process.dir).process_group(0);
     for (key, value) in task_env {
         command.env(key, value);
@@ -132,6 +140,19 @@ pub(crate) fn run(
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(Failure::Exit(status)),
         Err(err) => Err(Failure::Spawn(err)),
+    }
+}
+
+/// Returns the `PATH` of the process: its own change, else the task's, else
+/// `None` for the runner's.
+fn path_env<'a>(process: &'a Process, task_env: &'a [(String, String)]) -> Option<&'a OsStr> {
+    let own = process.env.iter().rev().find(|(key, _)| key == "PATH");
+    match own {
+        // Without PATH, execvp searches its default path.
+        Some((_, value)) => Some(value.as_deref().unwrap_or(OsStr::new("/bin:/usr/bin"))),
+        None => {
+            task_env.iter().rev().find(|(key, _)| key == "PATH").map(|(_, value)| value.as_ref())
+        }
     }
 }
 

@@ -25,26 +25,34 @@
 //! }
 //! ```
 
+#[doc(hidden)]
+pub mod bench;
 mod cli;
 mod cmd;
+mod codec;
 mod error;
 mod exec;
+mod fingerprint;
 mod freshness;
+mod fs;
 mod generates;
 mod graph;
 mod logger;
 mod options;
 mod output;
+mod outputs;
+mod parallel;
 mod plan;
 mod report;
 mod root;
 mod runner;
-// The ruleset behind this interface is not wired yet; see the module's note.
-#[allow(dead_code)]
 mod sandbox;
 mod schedule;
 mod scope;
 mod signal;
+mod sources;
+mod stat_cache;
+mod state;
 mod task;
 #[cfg(feature = "taskfile")]
 pub mod taskfile;

@@ -10,10 +10,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::cli::{self, Request};
+use crate::fingerprint::Fingerprint;
 use crate::freshness::{Freshness, Tracker};
 use crate::graph::Graph;
 use crate::options::{Action, Force, Options};
@@ -209,6 +210,9 @@ impl Runner {
         let started = Instant::now();
         let sandbox = Sandbox::new(options.sandbox.unwrap_or(self.default_sandbox))?;
         output.verbose(&format!("sandbox: {}", sandbox.status()));
+        for &task in &plan.order {
+            sandbox.check_task(&graph.tasks[task], root)?;
+        }
         let tracker = Tracker::open(state_dir, true)?;
         let interrupt = Arc::new(Interrupt::default());
         let _watcher = Watcher::start(Arc::clone(&interrupt))
@@ -222,6 +226,7 @@ impl Runner {
             output,
             interrupt: &interrupt,
             forced: forced_tasks(graph, plan, options.force),
+            fingerprints: Mutex::new(vec![None; graph.tasks.len()]),
             jobs,
             keep_going: options.keep_going,
         };
@@ -253,6 +258,7 @@ fn inspect(
     let started = Instant::now();
     let forced = forced_tasks(graph, plan, options.force);
     let mut would_run = vec![false; graph.tasks.len()];
+    let mut fingerprints = vec![None; graph.tasks.len()];
     let mut tasks = Vec::with_capacity(plan.order.len());
     for (position, &task) in plan.order.iter().enumerate() {
         let declared = &graph.tasks[task];
@@ -261,7 +267,15 @@ fn inspect(
             .filter(|&&dep| would_run[dep])
             .map(|&dep| graph.tasks[dep].name.as_str())
             .collect();
-        let check = tracker.check(declared, root, &deps_ran, forced[task])?;
+        let deps: Vec<(&str, Option<Fingerprint>)> = graph.deps[task]
+            .iter()
+            .map(|&dep| (graph.tasks[dep].name.as_str(), fingerprints[dep]))
+            .collect();
+        let check = tracker.check(declared, root, &deps, &deps_ran, forced[task])?;
+        fingerprints[task] = check.fingerprint;
+        if action == Action::Explain {
+            output.answer(&check.freshness.line(&declared.name));
+        }
         let outcome = match check.freshness {
             Freshness::Fresh => Outcome::Fresh,
             Freshness::Dirty(reasons) => {
@@ -269,14 +283,8 @@ fn inspect(
                 Outcome::Stale { reasons }
             }
         };
-        match (&outcome, action) {
-            (Outcome::Fresh, Action::Explain) => output.answer(&format!("fresh {}", declared.name)),
-            (Outcome::Stale { reasons }, Action::Explain) => {
-                let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
-                output.answer(&format!("dirty {}: {}", declared.name, why.join(", ")));
-            }
-            (Outcome::Stale { .. }, Action::Run) => print_steps(graph, declared, output, 0),
-            _ => {}
+        if let (Outcome::Stale { .. }, Action::Run) = (&outcome, action) {
+            print_steps(graph, declared, output, 0);
         }
         tasks.push(TaskReport { name: declared.name.clone(), outcome, duration: Duration::ZERO });
     }

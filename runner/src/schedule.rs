@@ -15,11 +15,12 @@
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::exec::{self, Process};
+use crate::fingerprint::Fingerprint;
 use crate::freshness::{Check, Freshness, Tracker};
 use crate::graph::Graph;
 use crate::output::Output;
@@ -28,7 +29,7 @@ use crate::report::{Outcome, TaskReport};
 use crate::sandbox::{Confinement, Sandbox, TaskAccess};
 use crate::signal::Interrupt;
 use crate::task::StepContext;
-use crate::{DirtyReason, Result, Step, Task};
+use crate::{Result, Step, Task};
 
 /// Everything a run shares between its tasks.
 pub(crate) struct Context<'a> {
@@ -40,6 +41,9 @@ pub(crate) struct Context<'a> {
     pub(crate) interrupt: &'a Interrupt,
     /// Per task index, whether freshness is ignored for it.
     pub(crate) forced: Vec<bool>,
+    /// Per task index, the fingerprint of its check in this run, which its
+    /// dependants and callers include in theirs.
+    pub(crate) fingerprints: Mutex<Vec<Option<Fingerprint>>>,
     pub(crate) jobs: usize,
     pub(crate) keep_going: bool,
 }
@@ -198,17 +202,21 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     let declared = &context.graph.tasks[task];
     let dep_names: Vec<&str> =
         deps_ran.iter().map(|&dep| context.graph.tasks[dep].name.as_str()).collect();
-    let check = context.tracker.check(declared, context.root, &dep_names, context.forced[task])?;
+    let deps: Vec<(&str, Option<Fingerprint>)> = {
+        let fingerprints = context.fingerprints.lock().unwrap_or_else(|e| e.into_inner());
+        let deps = context.graph.deps[task].iter();
+        deps.map(|&dep| (context.graph.tasks[dep].name.as_str(), fingerprints[dep])).collect()
+    };
+    let check =
+        context.tracker.check(declared, context.root, &deps, &dep_names, context.forced[task])?;
+    context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
+
     let reasons = match &check.freshness {
-        Freshness::Fresh => {
-            log::debug!("task `{}` is fresh", declared.name);
-            return Ok(Outcome::Fresh);
-        }
+        Freshness::Fresh => return Ok(Outcome::Fresh),
         Freshness::Dirty(reasons) => reasons.clone(),
     };
     if context.output.verbosity() >= crate::Verbosity::Verbose {
-        let why: Vec<String> = reasons.iter().map(DirtyReason::to_string).collect();
-        context.output.verbose(&format!("dirty {}: {}", declared.name, why.join(", ")));
+        context.output.verbose(&check.freshness.line(&declared.name));
     }
 
     let dir = task_dir(context.root, declared);
@@ -229,6 +237,7 @@ fn confine(
     check: &Check,
     dir: &Path,
 ) -> Result<Option<Confinement>> {
+    let path_env = task.env.iter().rev().find(|(key, _)| key == "PATH");
     let access = TaskAccess {
         task: &task.name,
         root: context.root,
@@ -238,6 +247,7 @@ fn confine(
         generates: &task.generates,
         scopes: &task.scopes,
         dir,
+        path_env: path_env.map(|(_, value)| value.as_ref()),
     };
     context.sandbox.prepare(&access)
 }

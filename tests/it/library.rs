@@ -68,7 +68,9 @@ fn cycle_is_error_kind() {
 #[test]
 fn run_takes_arguments() {
     let project = Project::new();
-    let runner = Runner::new().root(project.path()).task(Task::new("t").sh("echo ran > out"));
+    let runner = Runner::new()
+        .root(project.path())
+        .task(Task::new("t").sh("echo ran > out").generates(["out"]));
 
     let report = runner.run(["-q", "t"]).unwrap();
 

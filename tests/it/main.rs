@@ -1,6 +1,8 @@
 //! Integration tests of the whole product, compiled into one test binary.
 
 mod cli;
+mod freshness;
 mod library;
+mod sandbox;
 mod support;
 mod taskfile;

@@ -4,11 +4,12 @@
 //! denied, the tests and the documentation build, each a runner task that
 //! declares what it reads and writes. Cargo serialises the tasks that share
 //! `target/` through its own build lock, so running them with several jobs is
-//! safe.
+//! safe. The tasks run in enforce mode: a run fails before starting anything
+//! when the kernel cannot enforce their whole Landlock policy.
 
 use std::process::ExitCode;
 
-use runner::{Runner, Scope, Task, cmd};
+use runner::{Runner, SandboxMode, Scope, Task, cmd};
 
 /// The files every cargo task of this workspace reads.
 const WORKSPACE_SOURCES: [&str; 10] = [
@@ -34,6 +35,7 @@ fn cargo_task(name: &str, doc: &str) -> Task {
 
 fn main() -> ExitCode {
     Runner::new()
+        .default_sandbox(SandboxMode::Enforce)
         .task(
             Task::new("fmt")
                 .doc("Check that the code is formatted")
@@ -52,7 +54,7 @@ fn main() -> ExitCode {
         )))
         .task(
             cargo_task("test", "Run the unit and integration tests")
-                .scopes([Scope::python3(), Scope::network()])
+                .scopes([Scope::python3(), Scope::network(), Scope::proc()])
                 .cmd(cmd!("cargo", "test", "--workspace")),
         )
         .task(

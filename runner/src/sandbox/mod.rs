@@ -1,79 +1,58 @@
 //! The Landlock sandbox: one ruleset per task, built from its declarations.
 //!
-//! NOTE: this is the interface the scheduler calls; the ruleset itself is not
-//! built yet, so every mode runs tasks unconfined and reports `off`.
+//! [`Sandbox::new`] probes the kernel once per run. For each task,
+//! [`Sandbox::prepare`] turns the task's sources, generates and scopes into a
+//! [`policy::Policy`], creates the generate directories and a private
+//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). The returned
+//! [`Confinement`] spawns each of the task's commands from a fresh thread
+//! restricted by that ruleset (`spawn.rs`), so children inherit the
+//! restriction and the runner itself stays unrestricted. A task that starts
+//! another runner stays confined, because Landlock rulesets only stack.
+//!
+//! Landlock is Linux-only. Elsewhere the status is `off`, `warn` runs tasks
+//! unconfined and `enforce` fails. Limits of Landlock itself, such as
+//! unrestricted `stat` and `chmod` and no UDP rules, are listed in
+//! `docs/sandbox.md`.
 
-use std::fmt;
+pub(crate) mod bench;
+mod mode;
+mod status;
+
+#[cfg(target_os = "linux")]
+mod elf;
+#[cfg(target_os = "linux")]
+mod generates;
+#[cfg(target_os = "linux")]
+mod hint;
+#[cfg(target_os = "linux")]
+mod policy;
+#[cfg(target_os = "linux")]
+mod presets;
+#[cfg(target_os = "linux")]
+mod probe;
+pub(crate) mod program;
+#[cfg(target_os = "linux")]
+mod ruleset;
+#[cfg(target_os = "linux")]
+mod spawn;
+#[cfg(all(test, target_os = "linux"))]
+mod tests;
+#[cfg(target_os = "linux")]
+mod tmp_dir;
+
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::str::FromStr;
+use std::process::Command;
+use std::sync::Mutex;
+
+pub use mode::SandboxMode;
+pub use status::SandboxStatus;
 
 use crate::{Error, Result, Scope};
 
-/// How strictly tasks are confined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SandboxMode {
-    /// Tasks run unconfined.
-    Off,
-    /// Tasks are confined as far as the kernel allows; one line says what is
-    /// missing.
-    Warn,
-    /// The run fails before any task starts unless the kernel can enforce the
-    /// whole policy.
-    Enforce,
-}
-
-impl FromStr for SandboxMode {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<SandboxMode> {
-        match text {
-            "off" => Ok(SandboxMode::Off),
-            "warn" => Ok(SandboxMode::Warn),
-            "enforce" => Ok(SandboxMode::Enforce),
-            other => Err(Error::usage(format!(
-                "invalid sandbox mode `{other}`: expected `off`, `warn` or `enforce`"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for SandboxMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SandboxMode::Off => "off",
-            SandboxMode::Warn => "warn",
-            SandboxMode::Enforce => "enforce",
-        })
-    }
-}
-
-/// What the sandbox could do on this run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SandboxStatus {
-    /// Every rule is enforced; `abi` is the Landlock ABI version used.
-    Enforced { abi: u32 },
-    /// Some rules are enforced; `missing` names the features the kernel lacks.
-    Partial { abi: u32, missing: Vec<String> },
-    /// Tasks run unconfined, for the reason given.
-    Off { reason: String },
-}
-
-impl fmt::Display for SandboxStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SandboxStatus::Enforced { abi } => write!(f, "enforced (Landlock ABI {abi})"),
-            SandboxStatus::Partial { abi, missing } => {
-                write!(f, "partial (Landlock ABI {abi}, missing {})", missing.join(", "))
-            }
-            SandboxStatus::Off { reason } => write!(f, "off ({reason})"),
-        }
-    }
-}
-
 /// What the runner knows about one task when it builds the task's ruleset.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct TaskAccess<'a> {
     pub(crate) task: &'a str,
     pub(crate) root: &'a Path,
@@ -87,24 +66,87 @@ pub(crate) struct TaskAccess<'a> {
     pub(crate) scopes: &'a [Scope],
     /// The task's working directory, absolute.
     pub(crate) dir: &'a Path,
+    /// The `PATH` the task's commands see, for program scopes; `None` means
+    /// the runner's own `PATH`.
+    pub(crate) path_env: Option<&'a OsStr>,
 }
 
 /// The sandbox of one run, probed once at the start.
 pub(crate) struct Sandbox {
     mode: SandboxMode,
     status: SandboxStatus,
+    /// The Landlock ABI rulesets are built for; zero when off.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    abi: u32,
 }
 
 impl Sandbox {
-    /// Probes the kernel for the given mode.
+    /// Probes the kernel for the given mode. In `enforce` mode, the error
+    /// names the Landlock features the kernel lacks. In `warn` mode, a
+    /// partial or missing sandbox is logged once as a warning.
+    ///
+    /// `RUNNER_SANDBOX_TEST_ABI=N` caps the Landlock ABI at N, as if the
+    /// kernel were older, so tests can show what an older kernel does.
     pub(crate) fn new(mode: SandboxMode) -> Result<Sandbox> {
-        let reason = match mode {
-            SandboxMode::Off => "disabled".to_string(),
-            _ => "not implemented".to_string(),
-        };
-        Ok(Sandbox { mode, status: SandboxStatus::Off { reason } })
+        #[cfg(target_os = "linux")]
+        let cap = probe::abi_cap_from_env();
+        #[cfg(not(target_os = "linux"))]
+        let cap = None;
+        Sandbox::with_abi_cap(mode, cap)
     }
 
+    /// Probes the kernel for the given mode with the ABI capped at `cap`.
+    pub(crate) fn with_abi_cap(mode: SandboxMode, cap: Option<u32>) -> Result<Sandbox> {
+        if mode == SandboxMode::Off {
+            let status = SandboxStatus::Off { reason: "disabled".to_string() };
+            return Ok(Sandbox { mode, status, abi: 0 });
+        }
+
+        #[cfg(target_os = "linux")]
+        let (status, abi) = {
+            let probe = probe::probe(cap);
+            (probe.status, probe.abi)
+        };
+        #[cfg(not(target_os = "linux"))]
+        let (status, abi) = {
+            let _ = cap;
+            (SandboxStatus::Off { reason: "Landlock is Linux-only".to_string() }, 0)
+        };
+
+        match (&status, mode) {
+            (SandboxStatus::Enforced { .. }, _) => {}
+            (SandboxStatus::Partial { abi, missing }, SandboxMode::Enforce) => {
+                return Err(Error::sandbox(
+                    None,
+                    format!(
+                        "cannot enforce the whole policy with Landlock ABI {abi}: missing {}: \
+                         upgrade the kernel, or run with `--sandbox=warn` to confine tasks as far \
+                         as it allows",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+            (SandboxStatus::Off { reason }, SandboxMode::Enforce) => {
+                return Err(Error::sandbox(
+                    None,
+                    format!(
+                        "cannot enforce the policy: {reason}: run with `--sandbox=warn` or \
+                         `--no-sandbox` to run tasks unconfined"
+                    ),
+                ));
+            }
+            (SandboxStatus::Partial { abi, missing }, _) => log::warn!(
+                "sandbox is partial with Landlock ABI {abi}: tasks run without {}",
+                missing.join(", ")
+            ),
+            (SandboxStatus::Off { reason }, _) => {
+                log::warn!("sandbox is off: {reason}: tasks run unconfined")
+            }
+        }
+        Ok(Sandbox { mode, status, abi })
+    }
+
+    #[allow(dead_code, reason = "part of the scheduler's interface, with no caller yet")]
     pub(crate) fn mode(&self) -> SandboxMode {
         self.mode
     }
@@ -113,37 +155,160 @@ impl Sandbox {
         &self.status
     }
 
+    /// Checks the declarations of `task` that can be checked before anything
+    /// runs: a `generates` entry whose directory is the project root is an
+    /// `ErrorKind::InvalidTask`. Nothing is checked when tasks run unconfined.
+    pub(crate) fn check_task(&self, task: &crate::Task, root: &Path) -> Result<()> {
+        if matches!(self.status, SandboxStatus::Off { .. }) {
+            return Ok(());
+        }
+        #[cfg(target_os = "linux")]
+        for entry in &task.generates {
+            generates::check_generate_path(&task.name, root, entry)?;
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (task, root);
+        Ok(())
+    }
+
     /// Builds the confinement of one task, or `None` when tasks run unconfined.
-    pub(crate) fn prepare(&self, _access: &TaskAccess) -> Result<Option<Confinement>> {
-        Ok(None)
+    /// Creates the task's generate directories and private temp directory.
+    ///
+    /// A declaration the sandbox cannot honour is an `ErrorKind::InvalidTask`:
+    /// a `generates` entry at the project root, a path overlapping the state
+    /// directory, a source symlinked outside the root or a program not on
+    /// `PATH`. A ruleset that cannot be built is an `ErrorKind::Sandbox`.
+    pub(crate) fn prepare(&self, access: &TaskAccess) -> Result<Option<Confinement>> {
+        if matches!(self.status, SandboxStatus::Off { .. }) {
+            return Ok(None);
+        }
+
+        #[cfg(target_os = "linux")]
+        {
+            self.prepare_linux(access).map(Some)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = access;
+            Ok(None)
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn prepare_linux(&self, access: &TaskAccess) -> Result<Confinement> {
+        let tmp_dir = tmp_dir::TmpDir::create(access.task)?;
+        let policy = policy::Policy::build(access, tmp_dir.path())?;
+
+        let level = match self.mode {
+            SandboxMode::Enforce => landlock::CompatLevel::HardRequirement,
+            _ => landlock::CompatLevel::BestEffort,
+        };
+        let ruleset = ruleset::build_ruleset(access.task, &policy, self.abi, level)?;
+
+        Ok(Confinement {
+            task: access.task.to_string(),
+            root: access.root.to_owned(),
+            dir: access.dir.to_owned(),
+            path_env: access.path_env.map(OsStr::to_owned),
+            scopes: access.scopes.to_vec(),
+            tmp_dir,
+            policy,
+            ruleset,
+            last_program: Mutex::new(None),
+        })
     }
 }
 
 /// The ruleset of one task, ready to apply to the threads that spawn its
-/// commands.
+/// commands. Dropping it removes the task's private temp directory.
 pub(crate) struct Confinement {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    task: String,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    root: PathBuf,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    dir: PathBuf,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    path_env: Option<OsString>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    scopes: Vec<Scope>,
+    #[cfg(target_os = "linux")]
+    tmp_dir: tmp_dir::TmpDir,
+    #[cfg(not(target_os = "linux"))]
     tmp_dir: PathBuf,
+    #[cfg(target_os = "linux")]
+    policy: policy::Policy,
+    #[cfg(target_os = "linux")]
+    ruleset: landlock::RulesetCreated,
+    /// The last program spawned, so the hint can name it after a spawn error.
+    last_program: Mutex<Option<SpawnedProgram>>,
+}
+
+/// A program as a `Command` names it, with what is needed to resolve it.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+struct SpawnedProgram {
+    program: OsString,
+    path_env: Option<OsString>,
+    cwd: PathBuf,
 }
 
 impl Confinement {
     /// Returns the task's private temporary directory.
     pub(crate) fn tmp_dir(&self) -> &Path {
-        &self.tmp_dir
-    }
-
-    /// Spawns `command` from a fresh thread restricted by the ruleset.
-    pub(crate) fn spawn(&self, mut command: Command) -> io::Result<Child> {
-        command.spawn()
-    }
-
-    /// Runs `func` on a fresh thread restricted by the ruleset.
-    pub(crate) fn run<R: Send>(&self, func: impl FnOnce() -> R + Send) -> R {
-        func()
+        #[cfg(target_os = "linux")]
+        {
+            self.tmp_dir.path()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            &self.tmp_dir
+        }
     }
 
     /// Returns the hint printed when the task failed, given the spawn error if
-    /// spawning failed.
-    pub(crate) fn hint(&self, _spawn_error: Option<&io::Error>) -> String {
-        String::new()
+    /// spawning failed: the file that could not be executed after `EACCES`,
+    /// otherwise what the task was granted and the declarations that would
+    /// widen it.
+    pub(crate) fn hint(&self, spawn_error: Option<&io::Error>) -> String {
+        #[cfg(target_os = "linux")]
+        {
+            hint::hint(self, spawn_error)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = spawn_error;
+            String::new()
+        }
+    }
+
+    fn remember_program(&self, command: &Command) {
+        let path_env = command
+            .get_envs()
+            .find(|(key, _)| *key == "PATH")
+            .map(|(_, value)| value.map(OsStr::to_owned))
+            .unwrap_or_else(|| self.path_env.clone());
+        let cwd = match command.get_current_dir() {
+            Some(dir) => self.dir.join(dir),
+            None => self.dir.clone(),
+        };
+        let spawned = SpawnedProgram { program: command.get_program().to_owned(), path_env, cwd };
+        if let Ok(mut last) = self.last_program.lock() {
+            *last = Some(spawned);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl Confinement {
+    /// Spawns `command` unconfined; no confinement exists off Linux.
+    pub(crate) fn spawn(&self, mut command: Command) -> io::Result<std::process::Child> {
+        self.remember_program(&command);
+        command.spawn()
+    }
+
+    /// Runs `func` unconfined; no confinement exists off Linux.
+    pub(crate) fn run<R: Send>(&self, func: impl FnOnce() -> R + Send) -> R {
+        func()
     }
 }

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use runner::{Runner, Scope, Task, cmd};
+use runner::{Runner, SandboxMode, Scope, Task, cmd};
 
 /// Appends `line` to `marks` from a shell step.
 fn mark(line: &str) -> String {
@@ -71,6 +71,38 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 .sh(mark("sh")),
             Task::new("callee").sh(mark("callee")).scope(Scope::program("sh")),
         ],
+        "incremental" => vec![
+            Task::new("gen")
+                .sources(["gen/*.txt"])
+                .generates(["out/gen.txt"])
+                .sh("echo gen >> marks; mkdir -p out; cat gen/*.txt > out/gen.txt"),
+            Task::new("build")
+                .dep("gen")
+                .sources(["src/*.txt"])
+                .generates(["out/build.txt"])
+                .sh("echo build >> marks; cat src/*.txt out/gen.txt > out/build.txt"),
+            Task::new("docs").sources(["docs/*.md"]).sh(mark("docs")),
+            Task::new("all").deps(["build", "docs"]),
+            Task::new("flaky").sources(["src/*.txt"]).sh("echo flaky >> marks; test -f pass"),
+            Task::new("slow")
+                .sources(["src/*.txt"])
+                .sh("echo start >> marks; sleep 0.5; echo end >> marks"),
+            Task::new("wait").sources(["src/*.txt"]).sh(
+                "echo start >> marks; while [ ! -f go ]; do sleep 0.05; done; echo end >> marks",
+            ),
+        ],
+        "sandbox" => vec![
+            Task::new("inside").generates(["out/"]).sh("echo inside > out/inside.txt"),
+            Task::new("escape").generates(["out/"]).sh("echo escaped > escaped.txt"),
+            Task::new("tool").cmd(cmd!("tools/mytrue")),
+            Task::new("at-root").generates(["*.txt"]).sh("true"),
+            Task::new("nested").generates(["out/"]).cmd(cmd!(
+                std::env::current_exe().expect("the fixture knows its own path"),
+                "sandbox",
+                "--no-sandbox",
+                "escape"
+            )),
+        ],
         _ => return None,
     };
     Some(tasks)
@@ -88,7 +120,11 @@ fn main() -> ExitCode {
     };
     let root = std::env::current_dir().expect("the current directory is readable");
     let args: Vec<_> = args.collect();
-    let runner = Runner::new().root(root).tasks(tasks);
+    // The other scenarios observe their tasks through files such as `marks`
+    // that no task declares, so only the sandbox scenario runs with the
+    // product's default mode; `--sandbox` still overrides it.
+    let default_sandbox = if name == "sandbox" { SandboxMode::Warn } else { SandboxMode::Off };
+    let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
     match runner.run(args) {
         Ok(report) => ExitCode::from(report.exit_code()),
         Err(err) => {

@@ -1,0 +1,184 @@
+//! The hint printed when a confined task fails.
+//!
+//! Landlock denials reach the task as plain `EACCES` or `EPERM`, and the
+//! kernel reports nothing about them to the runner unless audit is enabled. Two cases can
+//! still be explained. When spawning itself failed with `EACCES`, the hint
+//! names the file of the exec chain (binary, real path, ELF interpreter,
+//! `#!` interpreter) that no grant allows to execute, and the scope that
+//! would. Otherwise it summarizes what the task was granted and lists the
+//! declarations that would widen it, and `--no-sandbox`.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+#[cfg(test)]
+use std::path::PathBuf;
+
+use super::Confinement;
+use super::policy::{Access, Grant, Origin};
+use super::program::{exec_chain, resolve_program};
+use crate::Scope;
+
+/// Maximum number of paths a summary line shows before it counts the rest.
+const MAX_PATHS_PER_LINE: usize = 4;
+
+pub(super) fn hint(confinement: &Confinement, spawn_error: Option<&io::Error>) -> String {
+    let denied = spawn_error.is_some_and(|error| error.raw_os_error() == Some(libc::EACCES));
+    if denied && let Some(text) = exec_hint(confinement) {
+        return text;
+    }
+    grants_hint(confinement)
+}
+
+/// Names the first file of the spawned program's exec chain that no grant
+/// allows to execute.
+fn exec_hint(confinement: &Confinement) -> Option<String> {
+    let spawned = confinement.last_program.lock().ok()?.clone()?;
+    let path_env = spawned.path_env.as_deref();
+    let program = resolve_program(&spawned.program, path_env, &spawned.cwd).ok()?;
+    let chain = exec_chain(&program, path_env, &spawned.cwd);
+
+    let grants = &confinement.policy.grants;
+    let blocked = chain.iter().find(|path| !may_execute(grants, path))?;
+    let name = spawned.program.to_string_lossy();
+    let subject = if *blocked == program {
+        format!("`{}`", program.display())
+    } else {
+        format!("`{}`, which running `{}` needs,", blocked.display(), program.display())
+    };
+
+    let mut text = format!(
+        "sandbox: task `{}` may not execute {subject} so spawning `{name}` failed\n",
+        confinement.task
+    );
+    text.push_str("allow it by declaring one of these on the task:\n");
+    if !name.contains('/') {
+        let _ = writeln!(text, "  .scopes([{}])", Scope::program(name.as_ref()));
+    }
+    let dir = blocked.parent().unwrap_or(Path::new("/"));
+    let _ = writeln!(text, "  .scopes([{}])", Scope::exec(dir));
+    text.push_str("or run without the sandbox: --no-sandbox");
+    Some(text)
+}
+
+/// Returns whether some grant allows executing `path`, comparing canonical
+/// paths.
+fn may_execute(grants: &[Grant], path: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(path) else {
+        // A missing file fails with ENOENT, not EACCES, so it is not the cause.
+        return true;
+    };
+    grants.iter().any(|grant| {
+        let executes = matches!(grant.access, Access::ReadExec | Access::Full);
+        executes && real.starts_with(&grant.path)
+    })
+}
+
+fn grants_hint(confinement: &Confinement) -> String {
+    let policy = &confinement.policy;
+    let display_path = |path: &Path| -> String {
+        match path.strip_prefix(&confinement.root) {
+            Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+            Ok(relative) => relative.display().to_string(),
+            Err(_) => path.display().to_string(),
+        }
+    };
+
+    let mut exec = Vec::new();
+    let mut read = Vec::new();
+    let mut list = Vec::new();
+    let mut write = Vec::new();
+    let mut source_files = 0;
+    for grant in &policy.grants {
+        match (&grant.origin, grant.access) {
+            (Origin::System, _) => {}
+            (Origin::Source, _) => source_files += 1,
+            (Origin::TmpDir, _) => write.push("its private TMPDIR".to_string()),
+            (_, Access::ReadExec) => exec.push(display_path(&grant.path)),
+            (_, Access::Read) => read.push(display_path(&grant.path)),
+            (_, Access::List) => list.push(display_path(&grant.path)),
+            (_, Access::ReadWrite | Access::Device | Access::Full) => {
+                write.push(display_path(&grant.path))
+            }
+        }
+    }
+    if source_files > 0 {
+        read.insert(0, format!("{source_files} source files"));
+    }
+
+    let mut text = format!("sandbox: task `{}` was confined to\n", confinement.task);
+    text.push_str("  system: read and execute /usr, read /etc, the standard devices\n");
+    for (label, paths) in
+        [("read and execute", &exec), ("read", &read), ("list", &list), ("write", &write)]
+    {
+        if !paths.is_empty() {
+            let _ = writeln!(text, "  {label}: {}", join_short(paths));
+        }
+    }
+    let _ = writeln!(text, "  network: {}", describe_network(confinement));
+
+    text.push_str("if it needs more, declare it on the task, for example:\n");
+    for (declaration, purpose) in suggestions(confinement) {
+        let _ = writeln!(text, "  {declaration:<40} {purpose}");
+    }
+    text.push_str("or run without the sandbox: --no-sandbox");
+    text
+}
+
+fn join_short(paths: &[String]) -> String {
+    let mut line = paths.iter().take(MAX_PATHS_PER_LINE).cloned().collect::<Vec<_>>().join(", ");
+    if paths.len() > MAX_PATHS_PER_LINE {
+        let _ = write!(line, " and {} more", paths.len() - MAX_PATHS_PER_LINE);
+    }
+    line
+}
+
+fn describe_network(confinement: &Confinement) -> String {
+    let network = &confinement.policy.network;
+    if network.unrestricted {
+        return "unrestricted".to_string();
+    }
+    let ports = |ports: &[u16]| ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+    let mut parts = vec!["TCP denied".to_string()];
+    if !network.connect.is_empty() {
+        parts.push(format!("connect to port {}", ports(&network.connect)));
+    }
+    if !network.bind.is_empty() {
+        parts.push(format!("bind port {}", ports(&network.bind)));
+    }
+    parts.join(", except ")
+}
+
+/// Lists the declarations that would widen the task's access, skipping
+/// scopes the task already has.
+fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
+    let has = |wanted: &Scope| confinement.scopes.iter().any(|scope| scope == wanted);
+    let has_network = confinement
+        .scopes
+        .iter()
+        .any(|scope| matches!(scope, Scope::Network | Scope::TcpConnect(_) | Scope::TcpBind(_)));
+
+    let mut list = vec![
+        (".sources([\"path/to/input\"])".to_string(), "read a project file"),
+        (".generates([\"out/\"])".to_string(), "write below a project directory"),
+        (format!(".scopes([{}])", Scope::read("/path")), "read files below a path"),
+        (format!(".scopes([{}])", Scope::write("/path")), "write below a path"),
+        (format!(".scopes([{}])", Scope::program("tool")), "run a program from PATH"),
+    ];
+    if !has_network {
+        list.push((format!(".scopes([{}])", Scope::tcp_connect(443)), "connect to a TCP port"));
+    }
+    if !has(&Scope::Proc) {
+        list.push((format!(".scopes([{}])", Scope::proc()), "read /proc"));
+    }
+    if !has(&Scope::Terminal) {
+        list.push((format!(".scopes([{}])", Scope::terminal()), "use the terminal"));
+    }
+    list
+}
+
+/// Returns the paths of the grants, for tests.
+#[cfg(test)]
+pub(super) fn granted_paths(confinement: &Confinement) -> Vec<PathBuf> {
+    confinement.policy.grants.iter().map(|grant| grant.path.clone()).collect()
+}

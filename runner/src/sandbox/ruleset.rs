@@ -1,0 +1,135 @@
+//! The Landlock ruleset of one task, built from its policy.
+//!
+//! The handled rights are pinned to [`POLICY_ABI`] or lower (see
+//! [`Handled::for_abi`]), never to the newest ABI of the crate or kernel. So
+//! a newer kernel or crate cannot add restrictions that were not tested. Each
+//! grant opens its path with `O_PATH | O_CLOEXEC` and adds one rule; rules on
+//! files are masked to file rights, so a fully capable kernel reports the
+//! ruleset as fully enforced. TCP bind and connect are handled unless the
+//! task may use the whole network, and signals and abstract unix sockets are
+//! scoped to the task's own processes.
+
+use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use landlock::{
+    ABI, Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
+    Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError,
+};
+
+use super::policy::{Access, Grant, Policy};
+use super::status::POLICY_ABI;
+use crate::{Error, Result};
+
+/// The access rights a ruleset handles: everything not granted is denied.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Handled {
+    abi: ABI,
+    fs: BitFlags<AccessFs>,
+    net: BitFlags<AccessNet>,
+    scoped: BitFlags<landlock::Scope>,
+}
+
+impl Handled {
+    /// Returns the rights of Landlock ABI `abi`, at most [`POLICY_ABI`], the
+    /// way the crate's best-effort mode would reduce them on a kernel of that
+    /// ABI. TCP rights are left out when `network_unrestricted`.
+    pub(crate) fn for_abi(abi: u32, network_unrestricted: bool) -> Handled {
+        let abi = ABI::from(abi.min(POLICY_ABI) as i32);
+        let fs = AccessFs::from_all(abi);
+        let net = if network_unrestricted { BitFlags::EMPTY } else { AccessNet::from_all(abi) };
+        let scoped = landlock::Scope::from_all(abi);
+        Handled { abi, fs, net, scoped }
+    }
+
+    /// Returns the rights `access` stands for on a directory or a file.
+    fn rights(&self, access: Access, is_dir: bool) -> BitFlags<AccessFs> {
+        let read_file = AccessFs::ReadFile | AccessFs::ReadDir;
+        let rights = match access {
+            Access::List => BitFlags::from(AccessFs::ReadDir),
+            Access::Read => read_file,
+            Access::ReadExec => read_file | AccessFs::Execute,
+            Access::ReadWrite => AccessFs::ReadFile | AccessFs::WriteFile,
+            Access::Device => AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::IoctlDev,
+            Access::Full => AccessFs::from_all(self.abi),
+        };
+        let rights = rights & self.fs;
+        if is_dir { rights } else { rights & AccessFs::from_file(self.abi) }
+    }
+}
+
+/// Builds the ruleset of `policy` for Landlock ABI `abi`. With
+/// `CompatLevel::HardRequirement`, a right the kernel lacks is an error.
+pub(crate) fn build_ruleset(
+    task: &str,
+    policy: &Policy,
+    abi: u32,
+    level: CompatLevel,
+) -> Result<RulesetCreated> {
+    let handled = Handled::for_abi(abi, policy.network.unrestricted);
+    let fail = |error: RulesetError| {
+        Error::sandbox(Some(task), format!("failed to build the ruleset: {error}"))
+    };
+
+    let mut ruleset = create(&handled, level).map_err(fail)?;
+    for grant in &policy.grants {
+        ruleset = add_grant(task, ruleset, &handled, grant)?;
+    }
+
+    if !handled.net.is_empty() {
+        for port in &policy.network.connect {
+            ruleset = ruleset.add_rule(NetPort::new(*port, AccessNet::ConnectTcp)).map_err(fail)?;
+        }
+        for port in &policy.network.bind {
+            ruleset = ruleset.add_rule(NetPort::new(*port, AccessNet::BindTcp)).map_err(fail)?;
+        }
+    }
+    Ok(ruleset)
+}
+
+/// Creates an empty ruleset that handles `handled`.
+pub(crate) fn create(
+    handled: &Handled,
+    level: CompatLevel,
+) -> Result<RulesetCreated, RulesetError> {
+    let mut ruleset = Ruleset::default().set_compatibility(level).handle_access(handled.fs)?;
+    if !handled.net.is_empty() {
+        ruleset = ruleset.handle_access(handled.net)?;
+    }
+    if !handled.scoped.is_empty() {
+        ruleset = ruleset.scope(handled.scoped)?;
+    }
+    ruleset.create()
+}
+
+fn add_grant(
+    task: &str,
+    ruleset: RulesetCreated,
+    handled: &Handled,
+    grant: &Grant,
+) -> Result<RulesetCreated> {
+    let file = match open_path(&grant.path) {
+        Ok(file) => file,
+        Err(error) => {
+            // The path vanished since the policy was built; nothing to grant.
+            log::debug!("task `{task}`: grant `{}` skipped: {error}", grant.path.display());
+            return Ok(ruleset);
+        }
+    };
+    let is_dir = file.metadata().is_ok_and(|meta| meta.is_dir());
+    let rights = handled.rights(grant.access, is_dir);
+    if rights.is_empty() {
+        return Ok(ruleset);
+    }
+
+    ruleset.add_rule(PathBeneath::new(file, rights)).map_err(|error| {
+        Error::sandbox(Some(task), format!("failed to grant `{}`: {error}", grant.path.display()))
+    })
+}
+
+/// Opens `path` with `O_PATH`, which needs no read permission; std adds
+/// `O_CLOEXEC`.
+pub(crate) fn open_path(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path)
+}
