@@ -359,6 +359,7 @@ tasks:
       - cp in.txt {{.OUT}}
   build:
     deps: [gen]
+    generates: [marks]
     cmds:
       - task: gen
       - echo built >> marks
@@ -374,13 +375,14 @@ tasks:
     assert!(generates[0].ends_with("/result.txt"), "{generates:?}");
     assert!(matches!(&tasks[1].get_steps()[0], runner::Step::Call(name) if name == "gen"));
 
-    let rust_task = runner::Task::new("after").dep("build").sh("echo rust >> marks");
+    let rust_task =
+        runner::Task::new("after").dep("build").generates(["marks"]).sh("echo rust >> marks");
     let runner = runner::Runner::new().root(project.path()).tasks(tasks).task(rust_task);
     let mut options = runner::Options::default();
     options.tasks = vec!["after".to_string()];
     options.verbosity = runner::Verbosity::Quiet;
     let report = runner.execute(&options).unwrap();
-    assert!(report.success());
+    assert!(report.success(), "{:?}", report.tasks);
     assert_eq!(project.read("result.txt"), "data");
     assert_eq!(project.marks(), ["built", "rust"]);
 }
@@ -394,4 +396,78 @@ fn load_reports_exit_code_and_position() {
     };
     assert_eq!(*exit_code, 102);
     assert!(message.contains("Taskfile.yml:4:11"), "{message}");
+}
+
+/// Returns whether `--sandbox=enforce` works here; otherwise reports the
+/// skip, or fails when `RUNNER_TEST_REQUIRE_LANDLOCK=1`.
+fn landlock_enforced(test: &str) -> bool {
+    let project = project("version: '3'\ntasks:\n  probe: 'true'\n");
+    let output = runner(project.path(), &["--sandbox=enforce", "-s", "probe"]);
+    if output.status.success() {
+        return true;
+    }
+    let reason = stderr(&output);
+    if std::env::var_os("RUNNER_TEST_REQUIRE_LANDLOCK").is_some_and(|value| value == "1") {
+        panic!("{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1: {reason}");
+    }
+    eprintln!("SKIPPED {test}: the sandbox cannot enforce here: {reason}");
+    false
+}
+
+#[test]
+fn sandboxed_task_writes_only_generates() {
+    if !landlock_enforced("sandboxed_task_writes_only_generates") {
+        return;
+    }
+    let project = project(
+        "version: '3'\ntasks:\n  write:\n    sources: [in.txt]\n    generates: [out/]\n    \
+         cmds:\n      - cat in.txt > out/copy.txt\n      - echo escaped > outside.txt\n",
+    );
+    project.file("in.txt", "data\n");
+
+    let confined = runner(project.path(), &["--sandbox=enforce", "write"]);
+    assert_eq!(confined.status.code(), Some(201));
+    assert_eq!(project.read("out/copy.txt"), "data\n");
+    assert!(!project.path().join("outside.txt").exists());
+    let text = stderr(&confined);
+    assert!(text.contains("Permission denied"), "{text}");
+    assert!(text.ends_with("task: Failed to run task \"write\": exit status 1\n"), "{text}");
+
+    let unconfined = runner(project.path(), &["write"]);
+    assert_eq!(unconfined.status.code(), Some(0), "{}", stderr(&unconfined));
+    assert_eq!(project.read("outside.txt"), "escaped\n");
+}
+
+#[test]
+fn sandbox_environment_and_flags() {
+    if !landlock_enforced("sandbox_environment_and_flags") {
+        return;
+    }
+    let project =
+        project("version: '3'\ntasks:\n  escape:\n    cmds:\n      - echo escaped > outside.txt\n");
+    let by_env = command(project.path(), &["-s", "escape"]).env("TASK_SANDBOX", "1").output();
+    assert_eq!(by_env.unwrap().status.code(), Some(201));
+    assert!(!project.path().join("outside.txt").exists());
+
+    let overridden = command(project.path(), &["--no-sandbox", "-s", "escape"])
+        .env("TASK_SANDBOX", "1")
+        .output()
+        .unwrap();
+    assert_eq!(overridden.status.code(), Some(0));
+    assert!(project.path().join("outside.txt").exists());
+}
+
+#[test]
+fn write_scope_widens_sandbox() {
+    if !landlock_enforced("write_scope_widens_sandbox") {
+        return;
+    }
+    let project = project(
+        "version: '3'\ntasks:\n  cache:\n    scopes:\n      - {path: ./cache, mode: rw}\n    \
+         cmds:\n      - echo kept > cache/entry.txt\n",
+    );
+    project.file("cache/.keep", "");
+    let output = runner(project.path(), &["--sandbox=enforce", "-s", "cache"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(project.read("cache/entry.txt"), "kept\n");
 }

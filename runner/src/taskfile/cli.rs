@@ -3,9 +3,9 @@
 //! Accepted: task names, `VAR=value` words (global vars, on either side of
 //! the names), `-- args` (`CLI_ARGS`), and the flags `-t -d -l -a -n -f -s
 //! -v -C -p -F -x -o -y --status --summary`, the group output flags, plus
-//! `--sandbox` and `--no-sandbox`. The sandbox is off for Taskfiles unless
-//! `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX` (any value but `off`
-//! or `0`) turns it on; `--no-sandbox` wins over both. Exit codes and
+//! `--sandbox[=warn|enforce]` and `--no-sandbox`. The sandbox is off for
+//! Taskfiles unless `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
+//! (`warn`, `enforce` or `1`) turns it on; the flags win over both. Exit codes and
 //! messages are go-task 3.54's.
 
 use std::ffi::OsString;
@@ -18,7 +18,7 @@ use super::exec::{Cancel, Executor, Failure, Options};
 use super::load::{self, Project};
 use super::vars::Resolver;
 use super::{list, messages, references, summary};
-use crate::Error;
+use crate::{Error, SandboxMode};
 
 /// A parsed command line.
 #[derive(Debug, Default)]
@@ -34,7 +34,8 @@ pub(crate) struct Args {
     pub(crate) summary: bool,
     pub(crate) help: bool,
     pub(crate) version: bool,
-    pub(crate) sandbox: Option<bool>,
+    /// `--sandbox[=MODE]` or `--no-sandbox`; `None` leaves it to the environment.
+    pub(crate) sandbox: Option<SandboxMode>,
     pub(crate) group_begin: Option<String>,
     pub(crate) group_end: Option<String>,
     pub(crate) group_error_only: bool,
@@ -63,8 +64,9 @@ Flags:
   -y, --yes               answer yes to every prompt
       --status            exit 0 if the tasks are up to date, 1 otherwise
       --summary           print the summary of the tasks
-      --sandbox           run each task confined to its sources, generates and scopes
-      --no-sandbox        run tasks unconfined
+      --sandbox[=MODE]    confine each task to its sources, generates and scopes;
+                          MODE is warn (the default) or enforce
+      --no-sandbox        run tasks unconfined (the default for Taskfiles)
   -h, --help              print this help
 ";
 
@@ -103,8 +105,14 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
             Long("version") => parsed.version = true,
             Long("status") => parsed.status = true,
             Long("summary") => parsed.summary = true,
-            Long("sandbox") => parsed.sandbox = Some(true),
-            Long("no-sandbox") => parsed.sandbox = Some(false),
+            Long("sandbox") => {
+                let mode = match parser.optional_value() {
+                    Some(value) => value.to_string_lossy().parse()?,
+                    None => SandboxMode::Warn,
+                };
+                parsed.sandbox = Some(mode);
+            }
+            Long("no-sandbox") => parsed.sandbox = Some(SandboxMode::Off),
             Short('C') | Long("concurrency") => {
                 let value = parser.value().map_err(usage)?;
                 let text = value.to_string_lossy();
@@ -142,10 +150,17 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
     Ok(parsed)
 }
 
-fn sandbox_from_env() -> bool {
-    let on =
-        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "off");
-    on("TASK_SANDBOX") || on("RUNNER_SANDBOX")
+/// Reads the sandbox mode from `RUNNER_SANDBOX` (`off`, `warn`, `enforce`,
+/// or `1` for warn) or `TASK_SANDBOX=1`; unset means off.
+fn sandbox_from_env() -> Result<SandboxMode, Error> {
+    for name in ["RUNNER_SANDBOX", "TASK_SANDBOX"] {
+        match std::env::var(name).as_deref() {
+            Ok("" | "0") | Err(_) => continue,
+            Ok("1" | "true") => return Ok(SandboxMode::Warn),
+            Ok(mode) => return mode.parse(),
+        }
+    }
+    Ok(SandboxMode::Off)
 }
 
 fn output_style(args: &Args) -> Result<Option<Output>, Failure> {
@@ -189,7 +204,17 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
         println!("runner {} (go-task 3.54 compatible)", env!("CARGO_PKG_VERSION"));
         return 0;
     }
-    args.options.sandbox = args.sandbox.unwrap_or_else(sandbox_from_env);
+    let mode = match args.sandbox {
+        Some(mode) => mode,
+        None => match sandbox_from_env() {
+            Ok(mode) => mode,
+            Err(error) => {
+                eprintln!("task: {error}");
+                return 2;
+            }
+        },
+    };
+    args.options.sandbox = Some(mode);
     match output_style(&args) {
         Ok(style) => args.options.output = style,
         Err(failure) => {

@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, mpsc};
@@ -27,7 +28,8 @@ use super::messages;
 use super::shell;
 use super::template::Value;
 use super::vars::{Resolver, Vars};
-use crate::sandbox::{Sandbox, TaskAccess};
+use crate::SandboxMode;
+use crate::sandbox::{Confinement, Sandbox, TaskAccess};
 
 /// The cause of a task failure, in go-task's words.
 #[derive(Clone, Debug)]
@@ -101,7 +103,8 @@ pub(crate) struct Options {
     pub(crate) failfast: bool,
     pub(crate) yes: bool,
     pub(crate) output: Option<Output>,
-    pub(crate) sandbox: bool,
+    /// The sandbox mode; `None` runs tasks unconfined.
+    pub(crate) sandbox: Option<SandboxMode>,
 }
 
 /// A cancellation scope: a dep group, or the whole run.
@@ -207,10 +210,10 @@ impl Executor {
         globals: Globals,
         options: Options,
     ) -> Result<Executor, Failure> {
-        let mode = if options.sandbox { crate::SandboxMode::Warn } else { crate::SandboxMode::Off };
+        let mode = options.sandbox.unwrap_or(SandboxMode::Off);
         let sandbox = Sandbox::new(mode)
             .map_err(|e| Failure::Other { message: format!("task: {e}"), code: 1 })?;
-        if options.verbose && options.sandbox {
+        if options.verbose && mode != SandboxMode::Off {
             eprintln!("task: sandbox {}", sandbox.status());
         }
         let slots = (options.concurrency > 0)
@@ -568,6 +571,8 @@ impl Executor {
         if !self.options.dry {
             let _ = std::fs::create_dir_all(&task.dir);
         }
+        let confinement = self.confine(task).map_err(|e| e.wrap(&task.label))?;
+        let confinement = confinement.as_ref();
 
         let mut deferred: Vec<&CmdDef> = Vec::new();
         let mut failure = None;
@@ -599,7 +604,7 @@ impl Executor {
                             if !silent && !*cmd_silent || self.options.verbose {
                                 eprintln!("{}", messages::echo(&task.label, shown));
                             }
-                            Some(self.run_shell(task, cmd, &set, &shopt, scope))
+                            Some(self.run_shell(task, cmd, &set, &shopt, scope, confinement))
                         });
                     (outcome, *ignore_error)
                 }
@@ -641,7 +646,8 @@ impl Executor {
 
         let exit_code = failure.as_ref().and_then(Failure::exit_status);
         for def in deferred.into_iter().rev() {
-            self.run_deferred(task, call, def, exit_code, namespace, cancel);
+            let scope = DeferScope { call, namespace, cancel, confinement };
+            self.run_deferred(task, def, exit_code, &scope);
         }
 
         match failure {
@@ -670,12 +676,11 @@ impl Executor {
     fn run_deferred(
         &self,
         task: &Compiled,
-        call: &Call,
         def: &CmdDef,
         exit_code: Option<i32>,
-        namespace: &str,
-        cancel: &Arc<Cancel>,
+        scope: &DeferScope,
     ) {
+        let DeferScope { call, namespace, cancel, confinement } = *scope;
         let mut vars: Vars = task.vars.clone();
         let code = exit_code.map(|c| c.to_string()).unwrap_or_default();
         vars.insert("EXIT_CODE".into(), Value::String(code));
@@ -696,7 +701,7 @@ impl Executor {
                 }
                 let timeout = shell_cmd.timeout.as_ref();
                 let _ = self.with_timeout(timeout, &task.label, cancel, |scope| {
-                    self.run_shell(task, &cmd, &task.set, &task.shopt, scope)
+                    self.run_shell(task, &cmd, &task.set, &task.shopt, scope, confinement)
                 });
             }
             CmdDef::Call(call_def) => {
@@ -783,6 +788,7 @@ impl Executor {
         set: &[String],
         shopt: &[String],
         cancel: &Arc<Cancel>,
+        confinement: Option<&Confinement>,
     ) -> Result<(), Failure> {
         if self.options.dry {
             return Ok(());
@@ -799,18 +805,24 @@ impl Executor {
             use std::os::unix::process::CommandExt;
             command.process_group(0);
         }
-        let style = self.output_style(task);
-        match style {
-            Output::Interleaved => self.spawn_and_wait(task, command, cancel, None),
-            Output::Prefixed => {
-                let prefix = format!("[{}] ", task.prefix);
-                self.spawn_and_wait(task, command, cancel, Some(Sink::Prefixed(prefix)))
-            }
+        if let Some(confinement) = confinement {
+            command.env("TMPDIR", confinement.tmp_dir());
+        }
+        let sink = match self.output_style(task) {
+            Output::Interleaved => None,
+            Output::Prefixed => Some(Sink::Prefixed(format!("[{}] ", task.prefix))),
             Output::Group { begin, end, error_only } => {
-                let sink = Sink::Group { begin, end, error_only };
-                self.spawn_and_wait(task, command, cancel, Some(sink))
+                Some(Sink::Group { begin, end, error_only })
+            }
+        };
+        let result = self.spawn_and_wait(task, command, cancel, sink, confinement);
+        if let (Err(_), Some(confinement)) = (&result, confinement) {
+            let hint = confinement.hint(None);
+            if !hint.is_empty() {
+                eprintln!("{hint}");
             }
         }
+        result
     }
 
     fn spawn_and_wait(
@@ -819,6 +831,7 @@ impl Executor {
         mut command: Command,
         cancel: &Arc<Cancel>,
         sink: Option<Sink>,
+        confinement: Option<&Confinement>,
     ) -> Result<(), Failure> {
         let reader = match &sink {
             None => None,
@@ -832,7 +845,15 @@ impl Executor {
                 Some(reader)
             }
         };
-        let child = self.spawn(task, command);
+        // The command owns the parent's copies of the pipe's write end, so it
+        // must be dropped right after the spawn for the reader to see EOF.
+        let child = match confinement {
+            Some(confinement) => confinement.spawn(command),
+            None => {
+                let mut command = command;
+                command.spawn()
+            }
+        };
         let mut child = match child {
             Ok(child) => child,
             Err(error) => {
@@ -879,13 +900,19 @@ impl Executor {
         Err(Failure::Exit { status: shell::describe_status(status), code })
     }
 
-    fn spawn(&self, task: &Compiled, command: Command) -> std::io::Result<std::process::Child> {
-        if !self.options.sandbox {
-            let mut command = command;
-            return command.spawn();
+    /// Builds the task's Landlock confinement when the sandbox is on: its
+    /// sources (read), generates (write) and scopes. Dry runs get none,
+    /// because preparing creates the generate directories.
+    fn confine(&self, task: &Compiled) -> Result<Option<Confinement>, Failure> {
+        if self.options.sandbox.is_none_or(|mode| mode == SandboxMode::Off) || self.options.dry {
+            return Ok(None);
         }
         let entry = &self.project.tasks[task.index];
         let sources = super::glob::expand(&task.dir, &task.sources);
+        let mut source_dirs: Vec<PathBuf> =
+            sources.iter().filter_map(|file| file.parent().map(Path::to_path_buf)).collect();
+        source_dirs.sort();
+        source_dirs.dedup();
         let generates: Vec<String> = task
             .generates
             .iter()
@@ -900,19 +927,15 @@ impl Executor {
             root: &self.project.root_dir,
             state_dir: &state_dir,
             source_files: &sources,
-            source_dirs: &[],
+            source_dirs: &source_dirs,
             generates: &generates,
             scopes: &scopes,
             dir: &task.dir,
+            path_env: None,
         };
-        match self.sandbox.prepare(&access) {
-            Ok(Some(confinement)) => confinement.spawn(command),
-            Ok(None) => {
-                let mut command = command;
-                command.spawn()
-            }
-            Err(error) => Err(std::io::Error::other(error.to_string())),
-        }
+        self.sandbox
+            .prepare(&access)
+            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })
     }
 
     fn write_group(&self, task: &Compiled, begin: Option<&str>, end: Option<&str>, buffer: &[u8]) {
@@ -933,6 +956,16 @@ impl Executor {
             let _ = writeln!(out, "{}", render(end));
         }
     }
+}
+
+/// Where a deferred command runs: the task's call, namespace, cancellation
+/// scope and confinement.
+#[derive(Clone, Copy)]
+struct DeferScope<'a> {
+    call: &'a Call,
+    namespace: &'a str,
+    cancel: &'a Arc<Cancel>,
+    confinement: Option<&'a Confinement>,
 }
 
 /// Kills the commands of a scope when a time limit passes.
