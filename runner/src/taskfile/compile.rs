@@ -78,7 +78,7 @@ pub(crate) struct Compiled {
     pub(crate) shopt: Vec<String>,
     pub(crate) desc: Option<String>,
     pub(crate) summary: Option<String>,
-    /// Names of the `secret: true` vars the task sees.
+    /// Names of the `secret: true` vars in the task's scope.
     pub(crate) secrets: Vec<String>,
 }
 
@@ -282,8 +282,9 @@ pub(crate) fn wildcard_match(pattern: &str, name: &str) -> Option<Vec<String>> {
     Some(captures)
 }
 
-/// Compiles task `index` for `call`. `check_vars` sees the resolved vars
-/// before any field is rendered, which is where go-task checks `requires`.
+/// Compiles task `index` for `call`. `check_vars` receives the resolved
+/// vars before any field is rendered, which is where go-task checks
+/// `requires`.
 pub(crate) fn compile(
     project: &Project,
     resolver: &Resolver,

@@ -9,8 +9,8 @@
 //! commands at once, and a task gives up its slot while a called task runs.
 //! Deferred commands run last-in first-out when the task ends, on failure too,
 //! with `EXIT_CODE` set. Cycles are rejected before anything runs
-//! (`references`); the call counter of go-task (1000 calls of one task)
-//! stays as a backstop for cycles through templated names.
+//! (`references`). go-task's call counter (1000 calls of one task) stays as
+//! a backstop for cycles through templated names.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -958,8 +958,8 @@ impl Executor {
     }
 }
 
-/// Where a deferred command runs: the task's call, namespace, cancellation
-/// scope and confinement.
+/// The context of a deferred command: the task's call, namespace,
+/// cancellation scope and confinement.
 #[derive(Clone, Copy)]
 struct DeferScope<'a> {
     call: &'a Call,
