@@ -257,6 +257,8 @@ static FUNCTIONS: &[Function] = &[
     exact("toRawJson", 1, encoding::to_raw_json),
     exact("fromJson", 1, encoding::from_json),
     exact("mustFromJson", 1, encoding::must_from_json),
+    exact("fromYaml", 1, encoding::from_yaml),
+    exact("mustFromYaml", 1, encoding::must_from_yaml),
     exact("b64enc", 1, encoding::b64enc),
     exact("b64dec", 1, encoding::b64dec),
     exact("sha256sum", 1, encoding::sha256sum),

@@ -149,7 +149,7 @@ fn variables_and_scopes() {
         ("{{range .L}}{{$.S}}{{end}}", "hellohello"),
         ("{{with $z := .S}}{{$z}}{{end}}", "hello"),
         ("{{$a := .M}}{{$a.a}}|{{$a.d.k}}", "one|v"),
-        // go-task's data also holds the environment and special variables.
+        // go-task's data also contains the environment and special variables.
         (
             "{{$}}",
             "map[B:true E:[] EM:map[] F:3.5 F3:3 L:[a b] M:map[a:one b:2 c:[x y] d:map[k:v]] N:3 S:hello]",
@@ -544,6 +544,25 @@ fn more_sprig_functions() {
 }
 
 #[test]
+fn yaml_decoding() {
+    check_all(&[
+        (
+            "{{ fromYaml \"a: 1\\nb: 1.5\\nc: yes\\nd: null\\ne: [x, 2]\\nf: {g: true}\\nh: '007'\\nk: 1e3\\nl: ~\\nm: .inf\" }}",
+            "map[a:1 b:1.5 c:yes d:<nil> e:[x 2] f:map[g:true] h:007 k:1000 l:<nil> m:+Inf]",
+        ),
+        (
+            "{{ fromYaml \"- a\\n- 1\" }}|{{ fromYaml \"plain\" }}|{{ fromYaml \"\" }}|{{ (fromYaml \"a: {b: c}\").a.b }}|{{ fromYaml \"1: one\\ntrue: t\" }}",
+            "[a 1]|plain||c|map[1:one true:t]",
+        ),
+        ("{{ fromYaml \"a: [\" }}|{{ fromYaml \"a: &x 1\\nb: *x\" }}", "|map[a:1 b:1]"),
+        (
+            "{{ fromYaml \"i: 007\\nj: 0x10\" }}|{{ fromYaml \"---\\na: 1\\n---\\nb: 2\" }}",
+            "map[i:7 j:16]|map[a:1]",
+        ),
+    ]);
+}
+
+#[test]
 fn time_methods_on_now() {
     check_all(&[
         (
@@ -572,7 +591,7 @@ fn taskfile_idioms() {
         ("{{- range .L }}\n  - {{ . }}\n{{- end }}", "\n  - a\n  - b"),
         ("{{default .S .MISSING}}|{{.MISSING | default .S | upper}}", "hello|HELLO"),
         (
-            // go-task's data also holds the environment and special variables.
+            // go-task's data also contains the environment and special variables.
             "{{toJson .}}",
             "{\"B\":true,\"E\":[],\"EM\":{},\"F\":3.5,\"F3\":3,\"L\":[\"a\",\"b\"],\"M\":{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}},\"N\":3,\"S\":\"hello\"}",
         ),
@@ -721,6 +740,10 @@ fn render_errors_name_the_problem() {
         ("{{ mustFromJson \"[1,\" }}", "error calling mustFromJson: unexpected end of JSON input"),
         ("{{ relPath \"a\" \"/b\" }}", "error calling relPath: Rel: can't make /b relative to a"),
         ("{{ splitArgs \"'a\" }}", "error calling splitArgs: reached EOF without closing quote '"),
+        (
+            "{{ mustFromYaml \"a: [\" }}",
+            "error calling mustFromYaml: yaml: unclosed bracket '[' at line 1, column 4",
+        ),
     ]);
 
     let error = run("{{ regexReplaceAll \"[\" \"a\" \"b\" }}").unwrap_err();

@@ -1,5 +1,6 @@
-//! Encodings: JSON (`toJson`, `fromJson`), base64, SHA-256 and random
-//! identifiers (`uuid`).
+//! Encodings and digests: JSON (`toJson`, `fromJson`), `fromYaml`, base64
+//! and base32, Go's `html`, `js` and `urlquery` escapers, SHA-256, SHA-1,
+//! Adler-32 and random identifiers (`uuid`).
 //!
 //! JSON output matches Go's `encoding/json`: map keys sorted, `<`, `>` and
 //! `&` escaped as `\u003c` and so on, and floats in Go's shortest form.
@@ -748,4 +749,110 @@ pub(super) fn adler32sum(args: &[Value]) -> Result<Value, String> {
         high = (high + low) % 65521;
     }
     Ok(Value::String((high << 16 | low).to_string()))
+}
+
+/// A value read from YAML, which `fromYaml` returns.
+struct YamlValue(Value);
+
+impl<'de> serde::Deserialize<'de> for YamlValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<YamlValue, D::Error> {
+        deserializer.deserialize_any(YamlVisitor).map(YamlValue)
+    }
+}
+
+/// Builds template values from YAML, as go-yaml decodes into `interface{}`:
+/// integers as ints, other numbers as floats, and map keys as text.
+struct YamlVisitor;
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<Value, E> {
+        Ok(Value::Bool(flag))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Value, E> {
+        Ok(Value::Int(number))
+    }
+
+    /// Keeps integers above `i64::MAX` as floats, because the value type has
+    /// no unsigned integer. go-yaml keeps them exact as `uint64`.
+    fn visit_u64<E>(self, number: u64) -> Result<Value, E> {
+        Ok(i64::try_from(number).map_or(Value::Float(number as f64), Value::Int))
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<Value, E> {
+        Ok(Value::Float(number))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::String(text.to_owned()))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Value, E> {
+        Ok(Value::String(text))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Nil)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(YamlVisitor)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut sequence: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(YamlValue(item)) = sequence.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = BTreeMap::new();
+        while let Some((YamlValue(key), YamlValue(item))) = map.next_entry()? {
+            let key = match key {
+                Value::String(text) => text,
+                other => other.go_string_nested(),
+            };
+            entries.insert(key, item);
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+fn decode_yaml(text: &str) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Ok(Value::Nil);
+    }
+
+    // go-yaml v3 reads YAML 1.2, where `yes` is text and `.inf` is a float,
+    // and it decodes only the first document.
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::PassThrough,
+        with_snippet: false,
+    };
+    let documents =
+        serde_saphyr::from_str_multiple_with_options::<YamlValue, Vec<YamlValue>>(text, options)
+            .map_err(|error| format!("yaml: {error}"))?;
+    Ok(documents.into_iter().next().map_or(Value::Nil, |YamlValue(value)| value))
+}
+
+/// `fromYaml text`: the decoded value, or nil when the text is not YAML.
+pub(super) fn from_yaml(args: &[Value]) -> Result<Value, String> {
+    Ok(decode_yaml(string_arg(args, 0)?).unwrap_or(Value::Nil))
+}
+
+pub(super) fn must_from_yaml(args: &[Value]) -> Result<Value, String> {
+    decode_yaml(string_arg(args, 0)?)
 }
