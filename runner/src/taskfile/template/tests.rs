@@ -195,6 +195,7 @@ fn range_over_lists_maps_and_ints() {
         ),
         ("{{range .M.c}}<{{.}}>{{end}}", "<x><y>"),
         ("{{range $v := .L}}{{$v}}{{end}}{{$x := 1}}{{$x}}", "ab1"),
+        ("{{$i := 9}}{{$v := 0}}{{range $i, $v = .L}}{{$w := $v}}{{end}}{{$i}}{{$v}}", "1b"),
     ]);
 }
 
