@@ -16,6 +16,7 @@ mod paths;
 mod printf;
 mod strings;
 mod time;
+mod yaml;
 
 use super::value::Value;
 
@@ -257,8 +258,10 @@ static FUNCTIONS: &[Function] = &[
     exact("toRawJson", 1, encoding::to_raw_json),
     exact("fromJson", 1, encoding::from_json),
     exact("mustFromJson", 1, encoding::must_from_json),
-    exact("fromYaml", 1, encoding::from_yaml),
-    exact("mustFromYaml", 1, encoding::must_from_yaml),
+    exact("fromYaml", 1, yaml::from_yaml),
+    exact("mustFromYaml", 1, yaml::must_from_yaml),
+    exact("toYaml", 1, yaml::to_yaml),
+    exact("mustToYaml", 1, yaml::to_yaml),
     exact("b64enc", 1, encoding::b64enc),
     exact("b64dec", 1, encoding::b64dec),
     exact("sha256sum", 1, encoding::sha256sum),

@@ -564,6 +564,62 @@ fn yaml_decoding() {
 }
 
 #[test]
+fn yaml_encoding() {
+    check_all(&[
+        (
+            "{{ toYaml (list (dict \"a\" 1 \"b\" (list 1 2)) (list \"x\" \"y\") \"z\" (dict)) }}",
+            "- a: 1\n  b:\n    - 1\n    - 2\n- - x\n  - \"y\"\n- z\n- {}\n",
+        ),
+        (
+            "{{ toYaml (dict \"a\" (list (dict \"b\" 1 \"c\" 2)) \"e\" (list) \"f\" (dict \"g\" (dict))) }}",
+            "a:\n    - b: 1\n      c: 2\ne: []\nf:\n    g: {}\n",
+        ),
+        (
+            "{{ toYaml .M }}|{{ toYaml .L }}|{{ toYaml \"a\" }}|{{ toYaml 1 }}|{{ toYaml (list) }}|{{ toYaml (dict) }}|{{ toYaml nil }}",
+            "a: one\nb: 2\nc:\n    - x\n    - \"y\"\nd:\n    k: v\n|- a\n- b\n|a\n|1\n|[]\n|{}\n|null\n",
+        ),
+        (
+            "{{ toYaml (list 1 -2 1.5 1e21 1e-7 3.0 true false nil) }}",
+            "- 1\n- -2\n- 1.5\n- 1e+21\n- 1e-07\n- 3\n- true\n- false\n- null\n",
+        ),
+        (
+            "{{ toYaml (dict \"k:x\" 1 \"\" 2 \"1\" 3 \"a b\" 4 \"yes\" 5) }}",
+            "\"\": 2\n\"1\": 3\na b: 4\nk:x: 1\n\"yes\": 5\n",
+        ),
+        (
+            "{{ toYaml \"multi\\nline\" }}|{{ toYaml \"trailing\\n\" }}|{{ toYaml \"  lead\\nx\" }}",
+            "|-\n    multi\n    line\n||\n    trailing\n||4-\n      lead\n    x\n",
+        ),
+        ("{{ toYaml (dict \"s\" \"line1\\nline2\\n\\n\") }}", "s: |+\n    line1\n    line2\n\n"),
+        ("{{ toYaml (list (list 1 2) (list)) }}", "- - 1\n  - 2\n- []\n"),
+        (
+            "{{ toYaml (list \"a \\nb\" \"a\\n b\" \"trail \\n\" \"tab\\tin\\nline\") }}",
+            "- \"a \\nb\"\n- |-\n  a\n   b\n- \"trail \\n\"\n- |-\n  tab\tin\n  line\n",
+        ),
+        (
+            "{{ toYaml (dict \"k\" \"yes\" \"n\" \"1\" \"e\" \"\" \"s\" \"a b\" \"m\" \"a: b\" \"t\" \"true\" \"nl\" \"a\\nb\") }}",
+            "e: \"\"\nk: \"yes\"\nm: 'a: b'\n\"n\": \"1\"\nnl: |-\n    a\n    b\ns: a b\nt: \"true\"\n",
+        ),
+        (
+            "{{ toYaml (list \"\" \" a\" \"a \" \"-a\" \"- a\" \"?\" \":\" \"a:b\" \"a: b\" \"a #b\" \"a#b\" \"#a\" \"@a\" \"`a\" \"%a\" \"!a\" \"&a\" \"*a\" \"|\" \">\" \"'a\" \"\\\"a\" \"[a\" \"{a\" \"a,b\" \"~\" \"null\" \"Null\" \"NULL\" \"true\" \"True\" \"yes\" \"no\" \"on\" \"off\" \"y\" \"n\" \"Y\" \"1\" \"1.5\" \"0x1F\" \"1e3\" \".inf\" \".nan\" \"0o17\" \"017\" \"1_000\" \"12:30\" \"2024-01-01\" \"a\\tb\" \"é\" \"\\u0001\" \"a  b\" \"=\" \"<<\") }}",
+            "- \"\"\n- ' a'\n- 'a '\n- -a\n- '- a'\n- '?'\n- ':'\n- a:b\n- 'a: b'\n- 'a #b'\n- a#b\n- '#a'\n- '@a'\n- '`a'\n- '%a'\n- '!a'\n- '&a'\n- '*a'\n- '|'\n- '>'\n- '''a'\n- '\"a'\n- '[a'\n- '{a'\n- a,b\n- \"~\"\n- \"null\"\n- \"Null\"\n- \"NULL\"\n- \"true\"\n- \"True\"\n- \"yes\"\n- \"no\"\n- \"on\"\n- \"off\"\n- \"y\"\n- \"n\"\n- \"Y\"\n- \"1\"\n- \"1.5\"\n- \"0x1F\"\n- \"1e3\"\n- \".inf\"\n- \".nan\"\n- \"0o17\"\n- \"017\"\n- \"1_000\"\n- \"12:30\"\n- \"2024-01-01\"\n- \"a\\tb\"\n- é\n- \"\\x01\"\n- a  b\n- =\n- <<\n",
+        ),
+        (
+            "{{ toYaml (dict \"a10\" 1 \"a2\" 2 \"b\" 3 \"A\" 4 \"_x\" 5 \"1\" 6 \"10\" 7 \"2\" 8 \"a01\" 9 \"a1\" 10 \"é\" 11 \"a\" 12 \"ab\" 13) }}",
+            "_x: 5\n\"1\": 6\n\"2\": 8\n\"10\": 7\nA: 4\na: 12\na1: 10\na01: 9\na2: 2\na10: 1\nab: 13\nb: 3\né: 11\n",
+        ),
+        (
+            "{{ toYaml (list \"2024-1-2T10:00:00Z\" \"2024-01-02 10:00:00\" \"1:2:3\" \"+1\" \"-0x10\" \".5\" \"1.\" \"1e\" \"0b101\" \"0x\" \"12:60\" \"1:30.5\" \"1e+3\" \"+.inf\" \"-1.5e-3\" \"0.1.2\" \"1,000\" \"v1.0\") }}",
+            "- \"2024-1-2T10:00:00Z\"\n- \"2024-01-02 10:00:00\"\n- \"1:2:3\"\n- \"+1\"\n- \"-0x10\"\n- \".5\"\n- \"1.\"\n- 1e\n- \"0b101\"\n- 0x\n- 12:60\n- \"1:30.5\"\n- \"1e+3\"\n- \"+.inf\"\n- \"-1.5e-3\"\n- 0.1.2\n- 1,000\n- v1.0\n",
+        ),
+        (
+            "{{ toYaml (dict \"a\" (list (list (dict \"x\" (list 1)))) \"b\" (dict \"c\" (list (dict \"d\" \"e\\nf\")))) }}",
+            "a:\n    - - x:\n            - 1\nb:\n    c:\n        - d: |-\n            e\n            f\n",
+        ),
+    ]);
+}
+
+#[test]
 fn time_methods_on_now() {
     check_all(&[
         (
