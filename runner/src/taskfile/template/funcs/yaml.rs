@@ -3,13 +3,13 @@
 //! Decoding uses serde-saphyr set to YAML 1.2, as go-yaml v3 reads it: `yes`
 //! is text, `.inf` is a float, and only the first document counts.
 //!
-//! Encoding reproduces go-yaml v3's output, which `toYaml` returns: block
-//! style with keys in go-yaml's natural order, nested collections indented
-//! to the next multiple of four columns (two inside a `- ` item), empty
-//! collections as `[]` and `{}`, and multi-line text as a `|` block. Text
-//! that would read back as another type (`"yes"`, `"1"`, `""`) is double
-//! quoted, and text that starts with an indicator (`'- a'`, `'#x'`) single
-//! quoted. NOTE: the plain and quoted forms follow go-yaml's rules for the
+//! Encoding reproduces the output of go-yaml v3, which `toYaml` returns. It
+//! writes block style with keys in go-yaml's natural order. Nested
+//! collections are indented to the next multiple of four columns, or two
+//! inside a `- ` item. Empty collections print as `[]` and `{}`, and
+//! multi-line text as a `|` block. Text that would read back as another type
+//! (`"yes"`, `"1"`, `""`) is double quoted, and text that starts with an
+//! indicator (`'- a'`, `'#x'`) is single quoted. NOTE: the plain and quoted forms follow go-yaml's rules for the
 //! cases tested here, and rarer scalars may be quoted differently.
 
 use std::collections::BTreeMap;
@@ -238,7 +238,7 @@ fn write_literal(out: &mut String, text: &str, content_indent: usize) {
 }
 
 /// Reports whether go-yaml writes multi-line text as a literal block, which
-/// it does unless a space ends a line or the text holds control characters.
+/// it does unless a space ends a line or the text contains control characters.
 fn literal_allowed(text: &str) -> bool {
     !text.contains(" \n")
         && !text.ends_with(' ')
@@ -265,7 +265,7 @@ fn scalar_text(value: &Value) -> String {
         Value::String(text) => {
             if text.chars().any(char::is_control) || resolves_as_other_type(text) {
                 double_quoted(text)
-            } else if starts_or_holds_indicator(text) {
+            } else if has_indicator(text) {
                 format!("'{}'", text.replace('\'', "''"))
             } else {
                 text.clone()
@@ -302,7 +302,7 @@ fn double_quoted(text: &str) -> String {
 
 /// Reports whether plain text would start or contain a YAML indicator, so
 /// go-yaml single-quotes it.
-fn starts_or_holds_indicator(text: &str) -> bool {
+fn has_indicator(text: &str) -> bool {
     if text.starts_with(' ')
         || text.ends_with(' ')
         || text.starts_with("---")
@@ -345,7 +345,7 @@ fn resolves_as_other_type(text: &str) -> bool {
     is_go_integer(&plain) || is_yaml_float(&plain) || is_timestamp(text) || is_sexagesimal(text)
 }
 
-/// Go's `strconv.ParseInt(text, 0, 64)` syntax, unsigned overflow included.
+/// Checks Go's `strconv.ParseInt(text, 0, 64)` syntax, ignoring overflow.
 fn is_go_integer(text: &str) -> bool {
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
     let lower = body.to_ascii_lowercase();
@@ -363,7 +363,7 @@ fn is_go_integer(text: &str) -> bool {
     !digits.is_empty() && digits.chars().all(|digit| digit.is_digit(radix))
 }
 
-/// The float syntax go-yaml accepts: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+/// Checks go-yaml's float syntax: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
 fn is_yaml_float(text: &str) -> bool {
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
@@ -385,8 +385,8 @@ fn is_yaml_float(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Dates such as `2024-01-02`, optionally followed by a time, which go-yaml
-/// reads as timestamps.
+/// Checks for dates such as `2024-01-02`, optionally followed by a time,
+/// which go-yaml reads as timestamps.
 fn is_timestamp(text: &str) -> bool {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
@@ -413,7 +413,8 @@ fn is_timestamp(text: &str) -> bool {
         && (time.is_empty() || time.starts_with(['T', 't', ' ']) && time[1..].contains(':'))
 }
 
-/// Sexagesimal numbers such as `12:30`, which YAML 1.1 reads as numbers.
+/// Checks for sexagesimal numbers such as `12:30`, which YAML 1.1 reads as
+/// numbers.
 fn is_sexagesimal(text: &str) -> bool {
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
     let (main, fraction) = body.split_once('.').unwrap_or((body, ""));
