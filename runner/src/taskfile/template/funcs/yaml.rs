@@ -238,7 +238,8 @@ fn write_literal(out: &mut String, text: &str, content_indent: usize) {
 }
 
 /// Reports whether go-yaml writes multi-line text as a literal block, which
-/// it does unless a space ends a line or the text contains control characters.
+/// it does unless a space ends a line or the text contains control characters
+/// other than tabs.
 fn literal_allowed(text: &str) -> bool {
     !text.contains(" \n")
         && !text.ends_with(' ')
