@@ -1131,3 +1131,60 @@ fn printf_survives_odd_formats() {
         let _ = super::funcs::sprintf(&format, &chosen);
     }
 }
+
+#[test]
+fn nested_calls_never_panic() {
+    const ATOMS: &[&str] = &[
+        ".S",
+        ".L",
+        ".M",
+        ".N",
+        ".F",
+        ".MISSING",
+        ".M.c",
+        "$",
+        "1",
+        "-1",
+        "0",
+        "2.5",
+        "\"\"",
+        "\"a,b\"",
+        "\"%v%d%s\"",
+        "nil",
+        "true",
+        "(list 1 2)",
+        "(dict \"a\" 1)",
+        "\"2006-01-02\"",
+        "\"[\"",
+        "\"a: [\"",
+        "99999999999",
+        "'x'",
+    ];
+    let names: Vec<&str> = super::funcs::all().iter().map(|function| function.name).collect();
+    let data = data();
+    let mut random = Lcg(12345);
+
+    for _ in 0..5000 {
+        let mut text = String::from("{{ ");
+        let depth = random.next() % 4;
+        for _ in 0..depth {
+            text.push_str(names[random.next() % names.len()]);
+            text.push_str(" (");
+        }
+        text.push_str(names[random.next() % names.len()]);
+        for _ in 0..random.next() % 4 {
+            text.push(' ');
+            text.push_str(ATOMS[random.next() % ATOMS.len()]);
+        }
+        text.push_str(&")".repeat(depth));
+        if random.next().is_multiple_of(3) {
+            text.push_str(" | ");
+            text.push_str(names[random.next() % names.len()]);
+        }
+        text.push_str(" }}");
+
+        if let Ok(template) = Template::parse(&text) {
+            let _ = template.render(&data);
+        }
+    }
+}
