@@ -10,6 +10,7 @@
 //! strings and floats to integers as sprig's `cast` calls do.
 
 mod encoding;
+mod layout;
 mod lists;
 mod math;
 mod paths;

@@ -17,9 +17,9 @@
 //! renders in UTC, which is what Go does for an unknown zone.
 
 use std::ffi::CStr;
-use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::layout::{MONTHS, WEEKDAYS, format_layout};
 use super::string_arg;
 use crate::taskfile::template::value::Value;
 
@@ -29,12 +29,13 @@ const MAX_YEAR: i64 = 1_000_000_000;
 
 /// A moment with the zone it is shown in.
 #[derive(Clone, Debug, PartialEq)]
-struct Moment {
-    seconds: i64,
-    nanos: u32,
+pub(super) struct Moment {
+    pub(super) seconds: i64,
+    pub(super) nanos: u32,
     /// Seconds east of UTC.
-    offset: i32,
-    zone: String,
+    pub(super) offset: i32,
+    /// The zone abbreviation, or empty for a zone known only by its offset.
+    pub(super) zone: String,
 }
 
 /// Returns the offset and abbreviation of the local zone at a Unix time.
@@ -59,7 +60,7 @@ fn local_zone(seconds: i64) -> (i32, String) {
     (broken_down.tm_gmtoff as i32, zone)
 }
 
-fn local_moment(seconds: i64, nanos: u32) -> Moment {
+pub(super) fn local_moment(seconds: i64, nanos: u32) -> Moment {
     let (offset, zone) = local_zone(seconds);
     Moment { seconds, nanos, offset, zone }
 }
@@ -121,7 +122,7 @@ fn parse_go_time(text: &str) -> Option<Moment> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -148,18 +149,19 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// The calendar fields of a moment in its zone.
-struct Fields {
-    year: i64,
-    month: u32,
-    day: u32,
-    year_day: u32,
-    weekday: usize,
-    hour: u32,
-    minute: u32,
-    second: u32,
+pub(super) struct Fields {
+    pub(super) year: i64,
+    pub(super) month: u32,
+    pub(super) day: u32,
+    pub(super) year_day: u32,
+    /// Days since Sunday.
+    pub(super) weekday: usize,
+    pub(super) hour: u32,
+    pub(super) minute: u32,
+    pub(super) second: u32,
 }
 
-fn fields(moment: &Moment) -> Fields {
+pub(super) fn fields(moment: &Moment) -> Fields {
     let local = moment.seconds.saturating_add(i64::from(moment.offset));
     let days = local.div_euclid(86400);
     let second_of_day = local.rem_euclid(86400) as u32;
@@ -175,205 +177,6 @@ fn fields(moment: &Moment) -> Fields {
         minute: second_of_day / 60 % 60,
         second: second_of_day % 60,
     }
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] =
-    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-
-/// Formats a moment with a Go layout, the way `time.Time.Format` does.
-fn format_layout(moment: &Moment, layout: &str) -> String {
-    let parts = fields(moment);
-    let mut out = String::new();
-    let bytes = layout.as_bytes();
-    let mut position = 0;
-
-    let starts_lower = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_lowercase);
-    while position < layout.len() {
-        let rest = &layout[position..];
-        let hour12 = if parts.hour.is_multiple_of(12) { 12 } else { parts.hour % 12 };
-        let consumed = if rest.starts_with("January") {
-            out.push_str(MONTHS[parts.month as usize - 1]);
-            7
-        } else if rest.starts_with("Jan") && !starts_lower(position + 3) {
-            out.push_str(&MONTHS[parts.month as usize - 1][..3]);
-            3
-        } else if rest.starts_with("Monday") {
-            out.push_str(WEEKDAYS[parts.weekday]);
-            6
-        } else if rest.starts_with("Mon") && !starts_lower(position + 3) {
-            out.push_str(&WEEKDAYS[parts.weekday][..3]);
-            3
-        } else if rest.starts_with("MST") {
-            out.push_str(&zone_name(moment));
-            3
-        } else if rest.starts_with("2006") {
-            let _ = write!(out, "{:04}", parts.year);
-            4
-        } else if rest.starts_with("_2006") {
-            let _ = write!(out, "_{:04}", parts.year);
-            5
-        } else if rest.starts_with("__2") {
-            let _ = write!(out, "{:>3}", parts.year_day);
-            3
-        } else if rest.starts_with("_2") {
-            let _ = write!(out, "{:>2}", parts.day);
-            2
-        } else if rest.starts_with("002") {
-            let _ = write!(out, "{:03}", parts.year_day);
-            3
-        } else if let Some(value) = zero_padded(rest, &parts, hour12) {
-            out.push_str(&value);
-            2
-        } else if rest.starts_with("15") {
-            let _ = write!(out, "{:02}", parts.hour);
-            2
-        } else if rest.starts_with("PM") {
-            out.push_str(if parts.hour >= 12 { "PM" } else { "AM" });
-            2
-        } else if rest.starts_with("pm") {
-            out.push_str(if parts.hour >= 12 { "pm" } else { "am" });
-            2
-        } else if let Some(consumed) = format_zone_offset(rest, moment.offset, &mut out) {
-            consumed
-        } else if let Some(consumed) = format_fraction(rest, moment.nanos, &mut out) {
-            consumed
-        } else {
-            let character = rest.chars().next().unwrap_or(' ');
-            match character {
-                '1' => {
-                    let _ = write!(out, "{}", parts.month);
-                }
-                '2' => {
-                    let _ = write!(out, "{}", parts.day);
-                }
-                '3' => {
-                    let _ = write!(out, "{hour12}");
-                }
-                '4' => {
-                    let _ = write!(out, "{}", parts.minute);
-                }
-                '5' => {
-                    let _ = write!(out, "{}", parts.second);
-                }
-                other => out.push(other),
-            }
-            character.len_utf8()
-        };
-        position += consumed;
-    }
-    out
-}
-
-/// Formats the two-digit layout elements `01` to `06`.
-fn zero_padded(rest: &str, parts: &Fields, hour12: u32) -> Option<String> {
-    let value = match rest.as_bytes().get(..2)? {
-        b"01" => i64::from(parts.month),
-        b"02" => i64::from(parts.day),
-        b"03" => i64::from(hour12),
-        b"04" => i64::from(parts.minute),
-        b"05" => i64::from(parts.second),
-        b"06" => parts.year.rem_euclid(100),
-        _ => return None,
-    };
-    Some(format!("{value:02}"))
-}
-
-fn zone_name(moment: &Moment) -> String {
-    if !moment.zone.is_empty() {
-        return moment.zone.clone();
-    }
-    let mut out = String::new();
-    push_offset(&mut out, moment.offset, false, false);
-    out
-}
-
-fn push_offset(out: &mut String, offset: i32, colons: bool, with_seconds: bool) {
-    let magnitude = offset.unsigned_abs();
-    out.push(if offset < 0 { '-' } else { '+' });
-    let separator = if colons { ":" } else { "" };
-    let _ = write!(out, "{:02}{separator}{:02}", magnitude / 3600, magnitude / 60 % 60);
-    if with_seconds {
-        let _ = write!(out, "{separator}{:02}", magnitude % 60);
-    }
-}
-
-/// Formats the zone offset elements `-0700`, `-07:00`, `-07`, their seconds
-/// forms, and the `Z` forms that print `Z` for UTC.
-fn format_zone_offset(rest: &str, offset: i32, out: &mut String) -> Option<usize> {
-    let (utc_letter, body) = match rest.as_bytes().first()? {
-        b'Z' => (true, &rest[1..]),
-        b'-' => (false, &rest[1..]),
-        _ => return None,
-    };
-
-    let forms: [(&str, bool, bool); 5] = [
-        ("070000", false, true),
-        ("07:00:00", true, true),
-        ("0700", false, false),
-        ("07:00", true, false),
-        ("07", false, false),
-    ];
-    for (form, colons, with_seconds) in forms {
-        if !body.starts_with(form) {
-            continue;
-        }
-        if utc_letter && offset == 0 {
-            out.push('Z');
-        } else if form == "07" {
-            let magnitude = offset.unsigned_abs();
-            out.push(if offset < 0 { '-' } else { '+' });
-            let _ = write!(out, "{:02}", magnitude / 3600);
-        } else {
-            push_offset(out, offset, colons, with_seconds);
-        }
-        return Some(1 + form.len());
-    }
-    None
-}
-
-/// Fractional seconds: `.000` (fixed width) or `.999` (trailing zeros
-/// dropped), also with a comma, when no digit follows the run.
-fn format_fraction(rest: &str, nanos: u32, out: &mut String) -> Option<usize> {
-    let bytes = rest.as_bytes();
-    let separator = *bytes.first()?;
-    let digit = *bytes.get(1)?;
-    if !matches!(separator, b'.' | b',') || !matches!(digit, b'0' | b'9') {
-        return None;
-    }
-
-    let width = bytes[1..].iter().take_while(|byte| **byte == digit).count();
-    if bytes.get(1 + width).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-
-    let shown = width.min(9);
-    let digits = format!("{nanos:09}");
-    let mut fraction = digits[..shown].to_owned();
-    if digit == b'9' {
-        while fraction.ends_with('0') {
-            fraction.pop();
-        }
-        if fraction.is_empty() {
-            return Some(1 + width);
-        }
-    }
-    out.push(separator as char);
-    out.push_str(&fraction);
-    Some(1 + width)
 }
 
 /// Runs a chain of `time.Time` methods on the text `now` returned, such as
