@@ -9,6 +9,7 @@
 //! (`expected string; found 1`), while sprig's number functions convert
 //! strings and floats to integers as sprig's `cast` calls do.
 
+mod duration;
 mod encoding;
 mod layout;
 mod lists;
@@ -228,6 +229,13 @@ static FUNCTIONS: &[Function] = &[
     exact("dateInZone", 3, time::date_in_zone),
     exact("unixEpoch", 1, time::unix_epoch),
     exact("htmlDate", 1, time::html_date),
+    exact("toDate", 2, time::to_date),
+    exact("mustToDate", 2, time::must_to_date),
+    exact("dateModify", 2, time::date_modify),
+    exact("mustDateModify", 2, time::must_date_modify),
+    exact("duration", 1, duration::duration),
+    exact("durationRound", 1, duration::duration_round),
+    exact("ago", 1, duration::ago),
     // Sprig and go-task: paths and the platform.
     exact("base", 1, paths::base),
     exact("dir", 1, paths::dir),

@@ -19,7 +19,8 @@
 use std::ffi::CStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::layout::{MONTHS, WEEKDAYS, format_layout};
+use super::duration::parse_duration;
+use super::layout::{MONTHS, WEEKDAYS, format_layout, parse_layout};
 use super::string_arg;
 use crate::taskfile::template::value::Value;
 
@@ -39,7 +40,7 @@ pub(super) struct Moment {
 }
 
 /// Returns the offset and abbreviation of the local zone at a Unix time.
-fn local_zone(seconds: i64) -> (i32, String) {
+pub(super) fn local_zone(seconds: i64) -> (i32, String) {
     let time = seconds as libc::time_t;
     // SAFETY: `tm` is plain old data, for which all-zero bytes are valid.
     let mut broken_down: libc::tm = unsafe { std::mem::zeroed() };
@@ -65,7 +66,7 @@ pub(super) fn local_moment(seconds: i64, nanos: u32) -> Moment {
     Moment { seconds, nanos, offset, zone }
 }
 
-fn current_moment() -> Moment {
+pub(super) fn current_moment() -> Moment {
     let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     local_moment(elapsed.as_secs() as i64, elapsed.subsec_nanos())
 }
@@ -283,6 +284,70 @@ pub(super) fn unix_epoch(args: &[Value]) -> Result<Value, String> {
 /// `htmlDate time`: the date as `2006-01-02`.
 pub(super) fn html_date(args: &[Value]) -> Result<Value, String> {
     Ok(Value::String(format_layout(&moment_of(&args[0]), "2006-01-02")))
+}
+
+/// Returns the whole seconds from a moment (time text or Unix seconds) to
+/// now, rounded to the nearest second, or `None` for other values.
+pub(super) fn seconds_since(value: &Value) -> Option<i64> {
+    let moment = match value {
+        Value::Int(seconds) => local_moment(*seconds, 0),
+        Value::String(text) => parse_go_time(text)?,
+        _ => return None,
+    };
+    let now = current_moment();
+    let nanos = (i128::from(now.seconds) - i128::from(moment.seconds)) * 1_000_000_000
+        + i128::from(now.nanos)
+        - i128::from(moment.nanos);
+    i64::try_from((nanos + 500_000_000).div_euclid(1_000_000_000)).ok()
+}
+
+/// The time text of Go's zero time, which sprig's `toDate` returns for text
+/// that does not fit the layout.
+const ZERO_TIME: &str = "0001-01-01 00:00:00 +0000 UTC";
+
+/// `toDate layout text`: the text read with a Go layout in the local zone.
+pub(super) fn to_date(args: &[Value]) -> Result<Value, String> {
+    let parsed = parse_layout(string_arg(args, 0)?, string_arg(args, 1)?);
+    let text = parsed
+        .map_or_else(|| ZERO_TIME.to_owned(), |moment| format_layout(&moment, GO_TIME_LAYOUT));
+    Ok(Value::String(text))
+}
+
+/// `mustToDate layout text`, failing when the text does not fit the layout.
+pub(super) fn must_to_date(args: &[Value]) -> Result<Value, String> {
+    let layout = string_arg(args, 0)?;
+    let text = string_arg(args, 1)?;
+    let moment = parse_layout(layout, text).ok_or_else(|| {
+        format!("parsing time {text:?} as {layout:?}: cannot parse {text:?} as {layout:?}")
+    })?;
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
+}
+
+/// Moves a moment by a number of nanoseconds.
+fn add_nanos(moment: &mut Moment, nanos: i64) {
+    let total = i128::from(moment.nanos) + i128::from(nanos);
+    let seconds = i64::try_from(total.div_euclid(1_000_000_000)).unwrap_or(0);
+    moment.seconds = moment.seconds.saturating_add(seconds);
+    moment.nanos = total.rem_euclid(1_000_000_000) as u32;
+}
+
+/// `dateModify duration time`: the time moved by a Go duration such as
+/// `-1.5h`, or unchanged when the duration is invalid.
+pub(super) fn date_modify(args: &[Value]) -> Result<Value, String> {
+    let mut moment = moment_of(&args[1]);
+    if let Some(nanos) = parse_duration(string_arg(args, 0)?) {
+        add_nanos(&mut moment, nanos);
+    }
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
+}
+
+/// `mustDateModify duration time`, failing on an invalid duration.
+pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
+    let text = string_arg(args, 0)?;
+    let nanos = parse_duration(text).ok_or_else(|| format!("time: invalid duration {text:?}"))?;
+    let mut moment = moment_of(&args[1]);
+    add_nanos(&mut moment, nanos);
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
 }
 
 /// Formats Unix seconds in UTC with a Go layout.
