@@ -19,6 +19,7 @@ mod printf;
 mod strings;
 mod time;
 mod yaml;
+mod zone;
 
 use super::value::Value;
 

@@ -13,8 +13,9 @@
 //! [`time_methods`] when the chain starts at `now`. NOTE: a variable holding
 //! `now` (`$t := now`) is plain text, so `$t.Unix` fails.
 //!
-//! NOTE: `dateInZone` supports only `UTC` and `Local`. Any other zone name
-//! renders in UTC, which is what Go does for an unknown zone.
+//! `dateInZone` takes `UTC`, `Local` or a zone name such as `Europe/Paris`,
+//! read from the system's zoneinfo files. An unknown zone renders in UTC,
+//! as sprig does.
 
 use std::ffi::CStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,6 +23,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::duration::parse_duration;
 use super::layout::{MONTHS, WEEKDAYS, format_layout, parse_layout};
 use super::string_arg;
+use super::zone::zone_at;
 use crate::taskfile::template::value::Value;
 
 /// The largest year that time text may name, which keeps the day
@@ -132,6 +134,11 @@ pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146097 + day_of_era - 719468
+}
+
+/// Returns the year of a count of seconds since 1970 in local wall time.
+pub(super) fn civil_year(local_seconds: i64) -> i64 {
+    civil_from_days(local_seconds.div_euclid(86400)).0
 }
 
 /// Converts a day count since 1970-01-01 to a proleptic Gregorian date.
@@ -267,12 +274,13 @@ pub(super) fn date_in_zone(args: &[Value]) -> Result<Value, String> {
     let layout = string_arg(args, 0)?;
     let zone = string_arg(args, 2)?;
     let mut moment = moment_of(&args[1]);
-    if zone == "Local" {
-        moment = local_moment(moment.seconds, moment.nanos);
-    } else {
-        moment.offset = 0;
-        moment.zone = "UTC".to_owned();
-    }
+    let (offset, name) = match zone {
+        "Local" => local_zone(moment.seconds),
+        "" | "UTC" => (0, "UTC".to_owned()),
+        named => zone_at(named, moment.seconds).unwrap_or((0, "UTC".to_owned())),
+    };
+    moment.offset = offset;
+    moment.zone = name;
     Ok(Value::String(format_layout(&moment, layout)))
 }
 
