@@ -252,6 +252,22 @@ fn builtins_len_index_slice_print() {
             "{{printf \"%v %v\" .B nil}}|{{printf \"%T\" 1}}|{{printf \"%v\" (list 1 \"a\" nil)}}",
             "true <nil>|int|[1 a <nil>]",
         ),
+        (
+            "{{ printf \"%x|%X|%x|%x|%x|%x|%x|%x\" 3.5 3.5 1.0 0.1 -2.0 0.0 1e300 5e-324 }}",
+            "0x1.cp+01|0X1.CP+01|0x1p+00|0x1.999999999999ap-04|-0x1p+01|0x0p+00|0x1.7e43c8800759cp+996|0x1p-1074",
+        ),
+        (
+            "{{ printf \"%#v|%#v|%#v|%#v|%#v|%#v\" \"a\\\"b\" 1 1.5 true .L .M }}",
+            "\"a\\\"b\"|1|1.5|true|[]interface {}{\"a\", \"b\"}|map[string]interface {}{\"a\":\"one\", \"b\":2, \"c\":[]interface {}{\"x\", \"y\"}, \"d\":map[string]interface {}{\"k\":\"v\"}}",
+        ),
+        (
+            "{{ printf \"%#v|%#v|%#v\" nil (list) (dict) }}|{{ printf \"%#v\" 1.0 }}|{{ printf \"%#v\" 1e21 }}|{{ printf \"%#x\" 255 }}|{{ printf \"%#o\" 8 }}|{{ printf \"%#q\" \"a\" }}",
+            "<nil>|[]interface {}{}|map[string]interface {}{}|1|1e+21|0xff|010|`a`",
+        ),
+        (
+            "{{ printf \"%.2x\" 3.5 }}|{{ printf \"%8x|\" 3.5 }}|{{ printf \"%#v\" (list 1 nil \"x\" (list 2)) }}",
+            "0x1.c0p+01|0x1.cp+01||[]interface {}{1, interface {}(nil), \"x\", []interface {}{2}}",
+        ),
     ]);
 }
 

@@ -117,7 +117,7 @@ fn lookup(bytes: &[u8], seconds: i64) -> Option<LocalTime> {
     local_type(usize::from(*bytes.get(indexes_at + passed - 1)?))
 }
 
-/// The length of the data block of a TZif header at `at`.
+/// Returns the length of the data block after the TZif header at `at`.
 fn block_len(bytes: &[u8], at: usize, time_size: usize) -> Option<usize> {
     let count = |index: usize| read_u32(bytes, at + 20 + 4 * index).map(|value| value as usize);
     let (utc_count, std_count, leap_count) = (count(0)?, count(1)?, count(2)?);
