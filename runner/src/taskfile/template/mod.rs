@@ -27,7 +27,9 @@
 //!
 //! Not supported: `define`, `template` and `block` (every Taskfile field is a
 //! single template), custom delimiters, Go's `call`, and method calls other
-//! than the `time.Time` methods on `now`. Of the functions go-task ships,
+//! than the `time.Time` methods on `now`. Because the value type has no time
+//! variant, `now` returns Go's time text, so `printf "%T" now` prints
+//! `string` where Go prints `time.Time`. Of the functions go-task ships,
 //! these are missing: `set` and `unset` (which mutate a map in place) and
 //! the network lookup `getHostByName`.
 
