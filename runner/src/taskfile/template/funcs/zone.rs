@@ -59,7 +59,7 @@ fn lookup(bytes: &[u8], seconds: i64) -> Option<LocalTime> {
     if !bytes.starts_with(b"TZif") {
         return None;
     }
-    let version = bytes[4];
+    let version = *bytes.get(4)?;
 
     // Version 1 data uses 4-byte times. Version 2 and later repeat the
     // data with 8-byte times after it, followed by the POSIX rule.
@@ -266,6 +266,41 @@ mod tests {
         assert_eq!(posix_rule_at("UTC0", 0), local(0, "UTC"));
         assert_eq!(posix_rule_at("EST5EDT,M3.2.0,M11.1.0", 1720000000), local(-14400, "EDT"));
         assert_eq!(posix_rule_at("bad", 0), None);
+    }
+
+    #[test]
+    fn truncated_zoneinfo_is_rejected() {
+        let mut file = b"TZif2".to_vec();
+        assert_eq!(lookup(b"TZif", 0), None);
+        assert_eq!(lookup(&file, 0), None);
+        file.resize(44, 0);
+        file[20..44].copy_from_slice(&[
+            0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9,
+        ]);
+        assert_eq!(lookup(&file, 0), None);
+    }
+
+    #[test]
+    fn corrupted_zoneinfo_never_panics() {
+        let Ok(original) = std::fs::read("/usr/share/zoneinfo/Europe/Paris") else {
+            eprintln!("skipping: /usr/share/zoneinfo/Europe/Paris is missing");
+            return;
+        };
+
+        let mut state: u64 = 0x7a6f6e65;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        for _ in 0..3000 {
+            let mut file = original.clone();
+            for _ in 0..=next() % 4 {
+                let at = next() % file.len();
+                file[at] = next() as u8;
+            }
+            file.truncate(next() % (original.len() + 1));
+            let _ = lookup(&file, (next() as i64) << (next() % 32));
+        }
     }
 
     #[test]
