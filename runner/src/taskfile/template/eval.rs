@@ -13,8 +13,9 @@ use super::funcs::{self, Call, Function};
 use super::parse::{Command, Node, Operand, Pipeline, Term};
 use super::value::Value;
 
-/// The maximum number of iterations of `range` over an integer. A larger
-/// count is almost surely a typo, and the loop would stall the run.
+/// The maximum number of iterations of `range` over an integer, a limit Go
+/// does not have. It keeps a typo such as `range 99999999999` from stalling
+/// the run.
 const MAX_RANGE_INT: i64 = 1_000_000;
 
 /// Renders `nodes` with `data` as dot and `$`.
@@ -140,9 +141,9 @@ impl Evaluator<'_> {
             }
 
             let flow = self.walk(body, &item)?;
-            if !pipeline.assign {
-                self.variables.truncate(scope);
-            }
+            // An assigned range variable already exists outside this scope,
+            // so cutting back keeps it and drops what the body declared.
+            self.variables.truncate(scope);
             if matches!(flow, Flow::Break) {
                 break;
             }

@@ -9,13 +9,17 @@
 //! (`expected string; found 1`), while sprig's number functions convert
 //! strings and floats to integers as sprig's `cast` calls do.
 
+mod duration;
 mod encoding;
+mod layout;
 mod lists;
 mod math;
 mod paths;
 mod printf;
 mod strings;
 mod time;
+mod yaml;
+mod zone;
 
 use super::value::Value;
 
@@ -226,6 +230,13 @@ static FUNCTIONS: &[Function] = &[
     exact("dateInZone", 3, time::date_in_zone),
     exact("unixEpoch", 1, time::unix_epoch),
     exact("htmlDate", 1, time::html_date),
+    exact("toDate", 2, time::to_date),
+    exact("mustToDate", 2, time::must_to_date),
+    exact("dateModify", 2, time::date_modify),
+    exact("mustDateModify", 2, time::must_date_modify),
+    exact("duration", 1, duration::duration),
+    exact("durationRound", 1, duration::duration_round),
+    exact("ago", 1, duration::ago),
     // Sprig and go-task: paths and the platform.
     exact("base", 1, paths::base),
     exact("dir", 1, paths::dir),
@@ -257,6 +268,10 @@ static FUNCTIONS: &[Function] = &[
     exact("toRawJson", 1, encoding::to_raw_json),
     exact("fromJson", 1, encoding::from_json),
     exact("mustFromJson", 1, encoding::must_from_json),
+    exact("fromYaml", 1, yaml::from_yaml),
+    exact("mustFromYaml", 1, yaml::must_from_yaml),
+    exact("toYaml", 1, yaml::to_yaml),
+    exact("mustToYaml", 1, yaml::to_yaml),
     exact("b64enc", 1, encoding::b64enc),
     exact("b64dec", 1, encoding::b64dec),
     exact("sha256sum", 1, encoding::sha256sum),

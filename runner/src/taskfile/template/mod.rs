@@ -27,10 +27,11 @@
 //!
 //! Not supported: `define`, `template` and `block` (every Taskfile field is a
 //! single template), custom delimiters, Go's `call`, and method calls other
-//! than the `time.Time` methods on `now`. Of the functions go-task ships,
-//! these are missing: `set` and `unset` (which mutate a map in place),
-//! `fromYaml`, `toYaml` and their `must` forms, `toDate`, `dateModify`, `ago`,
-//! `duration`, `durationRound`, and the network lookup `getHostByName`.
+//! than the `time.Time` methods on `now`. Because the value type has no time
+//! variant, `now` returns Go's time text, so `printf "%T" now` prints
+//! `string` where Go prints `time.Time`. Of the functions go-task ships,
+//! these are missing: `set` and `unset` (which mutate a map in place) and
+//! the network lookup `getHostByName`.
 
 // NOTE: the Taskfile loader is this module's only caller. Until it is
 // merged, nothing else in the crate calls the engine.

@@ -149,7 +149,7 @@ fn variables_and_scopes() {
         ("{{range .L}}{{$.S}}{{end}}", "hellohello"),
         ("{{with $z := .S}}{{$z}}{{end}}", "hello"),
         ("{{$a := .M}}{{$a.a}}|{{$a.d.k}}", "one|v"),
-        // go-task's data also holds the environment and special variables.
+        // go-task's data also contains the environment and special variables.
         (
             "{{$}}",
             "map[B:true E:[] EM:map[] F:3.5 F3:3 L:[a b] M:map[a:one b:2 c:[x y] d:map[k:v]] N:3 S:hello]",
@@ -195,6 +195,7 @@ fn range_over_lists_maps_and_ints() {
         ),
         ("{{range .M.c}}<{{.}}>{{end}}", "<x><y>"),
         ("{{range $v := .L}}{{$v}}{{end}}{{$x := 1}}{{$x}}", "ab1"),
+        ("{{$i := 9}}{{$v := 0}}{{range $i, $v = .L}}{{$w := $v}}{{end}}{{$i}}{{$v}}", "1b"),
     ]);
 }
 
@@ -250,6 +251,22 @@ fn builtins_len_index_slice_print() {
         (
             "{{printf \"%v %v\" .B nil}}|{{printf \"%T\" 1}}|{{printf \"%v\" (list 1 \"a\" nil)}}",
             "true <nil>|int|[1 a <nil>]",
+        ),
+        (
+            "{{ printf \"%x|%X|%x|%x|%x|%x|%x|%x\" 3.5 3.5 1.0 0.1 -2.0 0.0 1e300 5e-324 }}",
+            "0x1.cp+01|0X1.CP+01|0x1p+00|0x1.999999999999ap-04|-0x1p+01|0x0p+00|0x1.7e43c8800759cp+996|0x1p-1074",
+        ),
+        (
+            "{{ printf \"%#v|%#v|%#v|%#v|%#v|%#v\" \"a\\\"b\" 1 1.5 true .L .M }}",
+            "\"a\\\"b\"|1|1.5|true|[]interface {}{\"a\", \"b\"}|map[string]interface {}{\"a\":\"one\", \"b\":2, \"c\":[]interface {}{\"x\", \"y\"}, \"d\":map[string]interface {}{\"k\":\"v\"}}",
+        ),
+        (
+            "{{ printf \"%#v|%#v|%#v\" nil (list) (dict) }}|{{ printf \"%#v\" 1.0 }}|{{ printf \"%#v\" 1e21 }}|{{ printf \"%#x\" 255 }}|{{ printf \"%#o\" 8 }}|{{ printf \"%#q\" \"a\" }}",
+            "<nil>|[]interface {}{}|map[string]interface {}{}|1|1e+21|0xff|010|`a`",
+        ),
+        (
+            "{{ printf \"%.2x\" 3.5 }}|{{ printf \"%8x|\" 3.5 }}|{{ printf \"%#v\" (list 1 nil \"x\" (list 2)) }}",
+            "0x1.c0p+01|0x1.cp+01||[]interface {}{1, interface {}(nil), \"x\", []interface {}{2}}",
         ),
     ]);
 }
@@ -544,6 +561,148 @@ fn more_sprig_functions() {
 }
 
 #[test]
+fn yaml_decoding() {
+    check_all(&[
+        (
+            "{{ fromYaml \"a: 1\\nb: 1.5\\nc: yes\\nd: null\\ne: [x, 2]\\nf: {g: true}\\nh: '007'\\nk: 1e3\\nl: ~\\nm: .inf\" }}",
+            "map[a:1 b:1.5 c:yes d:<nil> e:[x 2] f:map[g:true] h:007 k:1000 l:<nil> m:+Inf]",
+        ),
+        (
+            "{{ fromYaml \"- a\\n- 1\" }}|{{ fromYaml \"plain\" }}|{{ fromYaml \"\" }}|{{ (fromYaml \"a: {b: c}\").a.b }}|{{ fromYaml \"1: one\\ntrue: t\" }}",
+            "[a 1]|plain||c|map[1:one true:t]",
+        ),
+        ("{{ fromYaml \"a: [\" }}|{{ fromYaml \"a: &x 1\\nb: *x\" }}", "|map[a:1 b:1]"),
+        (
+            "{{ fromYaml \"i: 007\\nj: 0x10\" }}|{{ fromYaml \"---\\na: 1\\n---\\nb: 2\" }}",
+            "map[i:7 j:16]|map[a:1]",
+        ),
+    ]);
+}
+
+#[test]
+fn yaml_encoding() {
+    check_all(&[
+        (
+            "{{ toYaml (list (dict \"a\" 1 \"b\" (list 1 2)) (list \"x\" \"y\") \"z\" (dict)) }}",
+            "- a: 1\n  b:\n    - 1\n    - 2\n- - x\n  - \"y\"\n- z\n- {}\n",
+        ),
+        (
+            "{{ toYaml (dict \"a\" (list (dict \"b\" 1 \"c\" 2)) \"e\" (list) \"f\" (dict \"g\" (dict))) }}",
+            "a:\n    - b: 1\n      c: 2\ne: []\nf:\n    g: {}\n",
+        ),
+        (
+            "{{ toYaml .M }}|{{ toYaml .L }}|{{ toYaml \"a\" }}|{{ toYaml 1 }}|{{ toYaml (list) }}|{{ toYaml (dict) }}|{{ toYaml nil }}",
+            "a: one\nb: 2\nc:\n    - x\n    - \"y\"\nd:\n    k: v\n|- a\n- b\n|a\n|1\n|[]\n|{}\n|null\n",
+        ),
+        (
+            "{{ toYaml (list 1 -2 1.5 1e21 1e-7 3.0 true false nil) }}",
+            "- 1\n- -2\n- 1.5\n- 1e+21\n- 1e-07\n- 3\n- true\n- false\n- null\n",
+        ),
+        (
+            "{{ toYaml (dict \"k:x\" 1 \"\" 2 \"1\" 3 \"a b\" 4 \"yes\" 5) }}",
+            "\"\": 2\n\"1\": 3\na b: 4\nk:x: 1\n\"yes\": 5\n",
+        ),
+        (
+            "{{ toYaml \"multi\\nline\" }}|{{ toYaml \"trailing\\n\" }}|{{ toYaml \"  lead\\nx\" }}",
+            "|-\n    multi\n    line\n||\n    trailing\n||4-\n      lead\n    x\n",
+        ),
+        ("{{ toYaml (dict \"s\" \"line1\\nline2\\n\\n\") }}", "s: |+\n    line1\n    line2\n\n"),
+        ("{{ toYaml (list (list 1 2) (list)) }}", "- - 1\n  - 2\n- []\n"),
+        (
+            "{{ toYaml (list \"a \\nb\" \"a\\n b\" \"trail \\n\" \"tab\\tin\\nline\") }}",
+            "- \"a \\nb\"\n- |-\n  a\n   b\n- \"trail \\n\"\n- |-\n  tab\tin\n  line\n",
+        ),
+        (
+            "{{ toYaml (dict \"k\" \"yes\" \"n\" \"1\" \"e\" \"\" \"s\" \"a b\" \"m\" \"a: b\" \"t\" \"true\" \"nl\" \"a\\nb\") }}",
+            "e: \"\"\nk: \"yes\"\nm: 'a: b'\n\"n\": \"1\"\nnl: |-\n    a\n    b\ns: a b\nt: \"true\"\n",
+        ),
+        (
+            "{{ toYaml (list \"\" \" a\" \"a \" \"-a\" \"- a\" \"?\" \":\" \"a:b\" \"a: b\" \"a #b\" \"a#b\" \"#a\" \"@a\" \"`a\" \"%a\" \"!a\" \"&a\" \"*a\" \"|\" \">\" \"'a\" \"\\\"a\" \"[a\" \"{a\" \"a,b\" \"~\" \"null\" \"Null\" \"NULL\" \"true\" \"True\" \"yes\" \"no\" \"on\" \"off\" \"y\" \"n\" \"Y\" \"1\" \"1.5\" \"0x1F\" \"1e3\" \".inf\" \".nan\" \"0o17\" \"017\" \"1_000\" \"12:30\" \"2024-01-01\" \"a\\tb\" \"é\" \"\\u0001\" \"a  b\" \"=\" \"<<\") }}",
+            "- \"\"\n- ' a'\n- 'a '\n- -a\n- '- a'\n- '?'\n- ':'\n- a:b\n- 'a: b'\n- 'a #b'\n- a#b\n- '#a'\n- '@a'\n- '`a'\n- '%a'\n- '!a'\n- '&a'\n- '*a'\n- '|'\n- '>'\n- '''a'\n- '\"a'\n- '[a'\n- '{a'\n- a,b\n- \"~\"\n- \"null\"\n- \"Null\"\n- \"NULL\"\n- \"true\"\n- \"True\"\n- \"yes\"\n- \"no\"\n- \"on\"\n- \"off\"\n- \"y\"\n- \"n\"\n- \"Y\"\n- \"1\"\n- \"1.5\"\n- \"0x1F\"\n- \"1e3\"\n- \".inf\"\n- \".nan\"\n- \"0o17\"\n- \"017\"\n- \"1_000\"\n- \"12:30\"\n- \"2024-01-01\"\n- \"a\\tb\"\n- é\n- \"\\x01\"\n- a  b\n- =\n- <<\n",
+        ),
+        (
+            "{{ toYaml (dict \"a10\" 1 \"a2\" 2 \"b\" 3 \"A\" 4 \"_x\" 5 \"1\" 6 \"10\" 7 \"2\" 8 \"a01\" 9 \"a1\" 10 \"é\" 11 \"a\" 12 \"ab\" 13) }}",
+            "_x: 5\n\"1\": 6\n\"2\": 8\n\"10\": 7\nA: 4\na: 12\na1: 10\na01: 9\na2: 2\na10: 1\nab: 13\nb: 3\né: 11\n",
+        ),
+        (
+            "{{ toYaml (list \"2024-1-2T10:00:00Z\" \"2024-01-02 10:00:00\" \"1:2:3\" \"+1\" \"-0x10\" \".5\" \"1.\" \"1e\" \"0b101\" \"0x\" \"12:60\" \"1:30.5\" \"1e+3\" \"+.inf\" \"-1.5e-3\" \"0.1.2\" \"1,000\" \"v1.0\") }}",
+            "- \"2024-1-2T10:00:00Z\"\n- \"2024-01-02 10:00:00\"\n- \"1:2:3\"\n- \"+1\"\n- \"-0x10\"\n- \".5\"\n- \"1.\"\n- 1e\n- \"0b101\"\n- 0x\n- 12:60\n- \"1:30.5\"\n- \"1e+3\"\n- \"+.inf\"\n- \"-1.5e-3\"\n- 0.1.2\n- 1,000\n- v1.0\n",
+        ),
+        (
+            "{{ toYaml (dict \"a\" (list (list (dict \"x\" (list 1)))) \"b\" (dict \"c\" (list (dict \"d\" \"e\\nf\")))) }}",
+            "a:\n    - - x:\n            - 1\nb:\n    c:\n        - d: |-\n            e\n            f\n",
+        ),
+    ]);
+}
+
+#[test]
+fn date_parsing_and_durations() {
+    // `toDate` reads text in the local zone, and the expected outputs were
+    // recorded with TZ=UTC. Named zones come from the system's zoneinfo.
+    let zone =
+        run("{{ dateInZone \"MST\" 0 \"Local\" }}|{{ dateInZone \"MST\" 1720000000 \"Local\" }}");
+    if zone.as_deref() != Ok("UTC|UTC") {
+        eprintln!("skipping date_parsing_and_durations: the local zone is not UTC ({zone:?})");
+        return;
+    }
+    if !std::path::Path::new("/usr/share/zoneinfo/Europe/Paris").is_file() {
+        eprintln!("skipping date_parsing_and_durations: /usr/share/zoneinfo is missing");
+        return;
+    }
+
+    check_all(&[
+        (
+            "{{ toDate \"2006-01-02\" \"2024-02-03\" }}|{{ toDate \"2006-01-02 15:04\" \"2024-02-03 10:20\" }}|{{ toDate \"02/01/2006\" \"03/02/2024\" | date \"2006-01-02\" }}|{{ toDate \"2006-01-02T15:04:05Z07:00\" \"2024-02-03T10:20:30+02:00\" }}",
+            "2024-02-03 00:00:00 +0000 UTC|2024-02-03 10:20:00 +0000 UTC|2024-02-03|2024-02-03 10:20:30 +0200 +0200",
+        ),
+        (
+            "{{ toDate \"Jan 2 2006\" \"Feb 3 2024\" }}|{{ toDate \"2006-01-02\" \"bad\" }}|{{ toDate \"2006\" \"2024\" }}|{{ toDate \"20060102150405\" \"20240203102030\" }}",
+            "2024-02-03 00:00:00 +0000 UTC|0001-01-01 00:00:00 +0000 UTC|2024-01-01 00:00:00 +0000 UTC|2024-02-03 10:20:30 +0000 UTC",
+        ),
+        (
+            "{{ toDate \"2006-01-02 15:04:05.000\" \"2024-02-03 10:20:30.123\" }}|{{ toDate \"Monday, 02-Jan-06 15:04:05 MST\" \"Saturday, 03-Feb-24 10:20:30 UTC\" }}",
+            "2024-02-03 10:20:30.123 +0000 UTC|2024-02-03 10:20:30 +0000 UTC",
+        ),
+        (
+            "{{ duration \"3600\" }}|{{ duration \"95\" }}|{{ duration \"0\" }}|{{ duration \"-5\" }}|{{ duration \"86400\" }}|{{ duration \"x\" }}|{{ duration 5 }}",
+            "1h0m0s|1m35s|0s|-5s|24h0m0s|0s|0s",
+        ),
+        (
+            "{{ durationRound \"2h10m\" }}|{{ durationRound \"3h\" }}|{{ durationRound \"1m30s\" }}|{{ durationRound \"45s\" }}|{{ durationRound \"400ms\" }}|{{ durationRound \"26h\" }}|{{ durationRound \"800h\" }}|{{ durationRound \"9000h\" }}|{{ durationRound \"x\" }}",
+            "2h|3h|1m|45s|0s|1d|1mo|1y|0s",
+        ),
+        (
+            "{{ dateModify \"1h\" (toDate \"2006-01-02\" \"2024-02-03\") }}|{{ dateModify \"-1.5h\" (toDate \"2006-01-02\" \"2024-02-03\") }}|{{ dateModify \"bad\" (toDate \"2006-01-02\" \"2024-02-03\") }}|{{ dateModify \"90m\" (toDate \"2006-01-02\" \"2024-02-03\") }}|{{ dateModify \"1h2m3s4ms5us6ns\" (toDate \"2006-01-02\" \"2024-02-03\") }}",
+            "2024-02-03 01:00:00 +0000 UTC|2024-02-02 22:30:00 +0000 UTC|2024-02-03 00:00:00 +0000 UTC|2024-02-03 01:30:00 +0000 UTC|2024-02-03 01:02:03.004005006 +0000 UTC",
+        ),
+        (
+            "{{ ago (toDate \"2006-01-02\" \"2024-02-03\") | len | lt 2 }}|{{ ago (now) }}",
+            "true|0s",
+        ),
+        (
+            "{{ toDate \"2006-01-02\" \"2024-02-03\" | date \"MST -0700\" }}|{{ toDate \"2006-01-02\" \"2024-02-03\" | unixEpoch }}",
+            "UTC +0000|1706918400",
+        ),
+        (
+            "{{ toDate \"3:04PM Jan _2 06\" \"1:05AM Feb  3 24\" }}|{{ toDate \"2006-01-02 15:04:05\" \"2024-02-30 10:00:00\" }}|{{ toDate \"2006-01-02 15:04:05\" \"2024-02-03 10:20:30.5\" }}|{{ toDate \"Z07:00 2006\" \"Z 2024\" }}|{{ toDate \"2006.999\" \"2024\" }}|{{ toDate \"2006.000\" \"2024.12\" }}",
+            "2024-02-03 01:05:00 +0000 UTC|0001-01-01 00:00:00 +0000 UTC|2024-02-03 10:20:30.5 +0000 UTC|2024-01-01 00:00:00 +0000 UTC|2024-01-01 00:00:00 +0000 UTC|0001-01-01 00:00:00 +0000 UTC",
+        ),
+        (
+            "{{ duration \"3661\" }}|{{ duration \"59\" }}|{{ durationRound \"-2h\" }}|{{ durationRound \"1.5s\" }}|{{ dateModify \"1.5us\" (toDate \"2006\" \"2024\") }}|{{ dateModify \"-1ns\" (toDate \"2006\" \"2024\") }}|{{ dateModify \"1h-1m\" (toDate \"2006\" \"2024\") }}",
+            "1h1m1s|59s|2h|1s|2024-01-01 00:00:00.0000015 +0000 UTC|2023-12-31 23:59:59.999999999 +0000 UTC|2024-01-01 00:00:00 +0000 UTC",
+        ),
+        (
+            "{{ toDate \"2006-01-02T15:04:05Z07:00:00\" \"2024-02-03T10:20:30+02:00:00\" }}|{{ toDate \"Z07:00\" \"+02:00\" }}|{{ toDate \"2006 MST\" \"2024 PDT\" }}|{{ toDate \"2006 -0700\" \"2024 +0000\" }}|{{ toDate \"_2006\" \"_2024\" }}",
+            "2024-02-03 10:20:30 +0200 +0200|0000-01-01 00:00:00 +0200 +0200|2024-01-01 00:00:00 +0000 PDT|2024-01-01 00:00:00 +0000 UTC|2024-01-01 00:00:00 +0000 UTC",
+        ),
+        (
+            "{{ dateInZone \"2006-01-02 15:04 MST -07:00\" 0 \"Europe/Paris\" }}|{{ dateInZone \"2006-01-02 15:04 MST\" 1720000000 \"Europe/Paris\" }}|{{ dateInZone \"2006-01-02 15:04 MST\" 2540000000 \"Europe/Paris\" }}|{{ dateInZone \"15:04 MST\" 1720000000 \"America/New_York\" }}|{{ dateInZone \"15:04 MST\" 1704067200 \"America/New_York\" }}|{{ dateInZone \"15:04 MST\" 1720000000 \"Asia/Kolkata\" }}|{{ dateInZone \"15:04 MST\" 1704067200 \"Australia/Sydney\" }}|{{ dateInZone \"15:04 MST\" 2540000000 \"Australia/Sydney\" }}|{{ dateInZone \"15:04 MST\" 0 \"Bad/Zone\" }}|{{ dateInZone \"15:04 MST\" 0 \"../../etc/passwd\" }}|{{ dateInZone \"15:04 MST\" 1720000000 \"Etc/GMT+5\" }}",
+            "1970-01-01 01:00 CET +01:00|2024-07-03 11:46 CEST|2050-06-28 05:33 CEST|05:46 EDT|19:00 EST|15:16 IST|11:00 AEDT|13:33 AEST|00:00 UTC|00:00 UTC|04:46 -05",
+        ),
+    ]);
+}
+
+#[test]
 fn time_methods_on_now() {
     check_all(&[
         (
@@ -572,7 +731,7 @@ fn taskfile_idioms() {
         ("{{- range .L }}\n  - {{ . }}\n{{- end }}", "\n  - a\n  - b"),
         ("{{default .S .MISSING}}|{{.MISSING | default .S | upper}}", "hello|HELLO"),
         (
-            // go-task's data also holds the environment and special variables.
+            // go-task's data also contains the environment and special variables.
             "{{toJson .}}",
             "{\"B\":true,\"E\":[],\"EM\":{},\"F\":3.5,\"F3\":3,\"L\":[\"a\",\"b\"],\"M\":{\"a\":\"one\",\"b\":2,\"c\":[\"x\",\"y\"],\"d\":{\"k\":\"v\"}},\"N\":3,\"S\":\"hello\"}",
         ),
@@ -721,6 +880,10 @@ fn render_errors_name_the_problem() {
         ("{{ mustFromJson \"[1,\" }}", "error calling mustFromJson: unexpected end of JSON input"),
         ("{{ relPath \"a\" \"/b\" }}", "error calling relPath: Rel: can't make /b relative to a"),
         ("{{ splitArgs \"'a\" }}", "error calling splitArgs: reached EOF without closing quote '"),
+        (
+            "{{ mustFromYaml \"a: [\" }}",
+            "error calling mustFromYaml: yaml: unclosed bracket '[' at line 1, column 4",
+        ),
     ]);
 
     let error = run("{{ regexReplaceAll \"[\" \"a\" \"b\" }}").unwrap_err();
@@ -1049,5 +1212,62 @@ fn printf_survives_odd_formats() {
         let chosen: Vec<Value> =
             (0..count).map(|_| args[random.next() % args.len()].clone()).collect();
         let _ = super::funcs::sprintf(&format, &chosen);
+    }
+}
+
+#[test]
+fn nested_calls_never_panic() {
+    const ATOMS: &[&str] = &[
+        ".S",
+        ".L",
+        ".M",
+        ".N",
+        ".F",
+        ".MISSING",
+        ".M.c",
+        "$",
+        "1",
+        "-1",
+        "0",
+        "2.5",
+        "\"\"",
+        "\"a,b\"",
+        "\"%v%d%s\"",
+        "nil",
+        "true",
+        "(list 1 2)",
+        "(dict \"a\" 1)",
+        "\"2006-01-02\"",
+        "\"[\"",
+        "\"a: [\"",
+        "99999999999",
+        "'x'",
+    ];
+    let names: Vec<&str> = super::funcs::all().iter().map(|function| function.name).collect();
+    let data = data();
+    let mut random = Lcg(12345);
+
+    for _ in 0..5000 {
+        let mut text = String::from("{{ ");
+        let depth = random.next() % 4;
+        for _ in 0..depth {
+            text.push_str(names[random.next() % names.len()]);
+            text.push_str(" (");
+        }
+        text.push_str(names[random.next() % names.len()]);
+        for _ in 0..random.next() % 4 {
+            text.push(' ');
+            text.push_str(ATOMS[random.next() % ATOMS.len()]);
+        }
+        text.push_str(&")".repeat(depth));
+        if random.next().is_multiple_of(3) {
+            text.push_str(" | ");
+            text.push_str(names[random.next() % names.len()]);
+        }
+        text.push_str(" }}");
+
+        if let Ok(template) = Template::parse(&text) {
+            let _ = template.render(&data);
+        }
     }
 }

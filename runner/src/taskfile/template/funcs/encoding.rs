@@ -1,5 +1,6 @@
-//! Encodings: JSON (`toJson`, `fromJson`), base64, SHA-256 and random
-//! identifiers (`uuid`).
+//! Encodings and digests: JSON (`toJson`, `fromJson`), base64
+//! and base32, Go's `html`, `js` and `urlquery` escapers, SHA-256, SHA-1,
+//! Adler-32 and random identifiers (`uuid`).
 //!
 //! JSON output matches Go's `encoding/json`: map keys sorted, `<`, `>` and
 //! `&` escaped as `\u003c` and so on, and floats in Go's shortest form.

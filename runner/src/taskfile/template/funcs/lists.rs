@@ -240,7 +240,7 @@ fn write_spew(out: &mut String, value: &Value, depth: usize) {
     }
 }
 
-/// The longest list that `until`, `untilStep` and `seq` build.
+/// The maximum length of the lists that `until`, `untilStep` and `seq` build.
 const MAX_SEQUENCE: usize = 1_000_000;
 
 /// Counts from `start` towards `stop` (exclusive) by `step`, as sprig's

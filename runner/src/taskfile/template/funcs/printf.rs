@@ -6,8 +6,8 @@
 //! does. Mismatches print Go's diagnostics: `%!d(string=a)`, `%!d(MISSING)`,
 //! `%!(EXTRA int=2)` and `%!(NOVERB)`.
 //!
-//! NOTE: `%x` of a float prints a diagnostic in place of Go's hexadecimal
-//! float, and `%#v` prints the same as `%v`.
+//! The `#` flag gives Go syntax with `%#v`, backquotes with `%#q` and a
+//! `0x` prefix with `%#x`.
 
 use std::fmt::Write as _;
 
@@ -230,6 +230,9 @@ fn format_verb(verb: char, spec: Spec, value: &Value) -> String {
     if verb == 'T' {
         return pad(value.type_name().to_owned(), spec, false);
     }
+    if verb == 'v' && spec.sharp {
+        return pad(go_syntax(value, true), spec, false);
+    }
 
     match value {
         Value::List(items) => {
@@ -375,6 +378,8 @@ fn format_float(verb: char, spec: Spec, number: f64) -> Option<String> {
             text.push_str(&"0".repeat(precision - exact));
             text
         }
+        'x' => hex_float(magnitude, spec.precision),
+        'X' => hex_float(magnitude, spec.precision).to_uppercase(),
         _ => return None,
     };
 
@@ -418,12 +423,16 @@ fn format_string(verb: char, spec: Spec, text: &str) -> Option<String> {
     };
     let formatted = match verb {
         'v' | 's' => truncated,
+        'q' if spec.sharp && can_backquote(&truncated) => format!("`{truncated}`"),
         'q' => quote_string(&truncated),
         'x' | 'X' => {
             let mut hex = String::new();
             for (position, byte) in truncated.bytes().enumerate() {
                 if spec.space && position > 0 {
                     hex.push(' ');
+                }
+                if spec.sharp && (spec.space || position == 0) {
+                    hex.push_str(if verb == 'x' { "0x" } else { "0X" });
                 }
                 if verb == 'x' {
                     let _ = write!(hex, "{byte:02x}");
@@ -436,6 +445,89 @@ fn format_string(verb: char, spec: Spec, text: &str) -> Option<String> {
         _ => return None,
     };
     Some(pad(formatted, spec, false))
+}
+
+/// Reports whether Go's `%#q` can print the text between backquotes.
+fn can_backquote(text: &str) -> bool {
+    !text.chars().any(|character| character == '`' || (character.is_control() && character != '\t'))
+}
+
+/// Formats a value as Go's `%#v` does: Go syntax, with list and map types.
+fn go_syntax(value: &Value, top: bool) -> String {
+    match value {
+        Value::Nil if top => "<nil>".to_owned(),
+        Value::Nil => "interface {}(nil)".to_owned(),
+        Value::String(text) => quote_string(text),
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(|item| go_syntax(item, false)).collect();
+            format!("[]interface {{}}{{{}}}", parts.join(", "))
+        }
+        Value::Map(entries) => {
+            let parts: Vec<String> = entries
+                .iter()
+                .map(|(key, item)| format!("{}:{}", quote_string(key), go_syntax(item, false)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", parts.join(", "))
+        }
+        other => other.go_string_nested(),
+    }
+}
+
+/// Formats a non-negative float as Go's `%x` does: `0x1.cp+01`, with the
+/// hexadecimal fraction rounded to `precision` digits when one is given.
+fn hex_float(magnitude: f64, precision: Option<usize>) -> String {
+    let bits = magnitude.to_bits();
+    let exponent_bits = ((bits >> 52) & 0x7ff) as i32;
+    let fraction_bits = bits & ((1u64 << 52) - 1);
+    let (mut mantissa, mut exponent) = match (exponent_bits, fraction_bits) {
+        (0, 0) => (0u64, 0i32),
+        (0, _) => {
+            let mut mantissa = fraction_bits;
+            let mut exponent = -1022;
+            while mantissa & (1u64 << 52) == 0 {
+                mantissa <<= 1;
+                exponent -= 1;
+            }
+            (mantissa, exponent)
+        }
+        _ => (fraction_bits | (1u64 << 52), exponent_bits - 1023),
+    };
+
+    let digits = match precision {
+        None => {
+            let text = format!("{:013x}", mantissa & ((1u64 << 52) - 1));
+            text.trim_end_matches('0').to_owned()
+        }
+        Some(count) if count >= 13 => {
+            format!("{:013x}{}", mantissa & ((1u64 << 52) - 1), "0".repeat(count - 13))
+        }
+        Some(count) => {
+            let shift = 52 - 4 * count as u32;
+            if shift > 0 {
+                let remainder = mantissa & ((1u64 << shift) - 1);
+                let half = 1u64 << (shift - 1);
+                mantissa >>= shift;
+                if remainder > half || (remainder == half && mantissa & 1 == 1) {
+                    mantissa += 1;
+                }
+                if mantissa >> (4 * count as u32) >= 2 {
+                    mantissa >>= 1;
+                    exponent += 1;
+                }
+            }
+            let fraction = mantissa & ((1u64 << (4 * count as u32)) - 1);
+            if count == 0 { String::new() } else { format!("{fraction:0count$x}") }
+        }
+    };
+
+    let leading = if mantissa == 0 { '0' } else { '1' };
+    let mut out = format!("0x{leading}");
+    if !digits.is_empty() {
+        out.push('.');
+        out.push_str(&digits);
+    }
+    push_exponent(&mut out, exponent, 'p');
+    out
 }
 
 /// Quotes a string as Go's `strconv.Quote` does.

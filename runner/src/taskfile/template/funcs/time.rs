@@ -13,14 +13,17 @@
 //! [`time_methods`] when the chain starts at `now`. NOTE: a variable holding
 //! `now` (`$t := now`) is plain text, so `$t.Unix` fails.
 //!
-//! NOTE: `dateInZone` supports only `UTC` and `Local`. Any other zone name
-//! renders in UTC, which is what Go does for an unknown zone.
+//! `dateInZone` takes `UTC`, `Local` or a zone name such as `Europe/Paris`,
+//! read from the system's zoneinfo files. An unknown zone renders in UTC,
+//! as sprig does.
 
 use std::ffi::CStr;
-use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::duration::parse_duration;
+use super::layout::{MONTHS, WEEKDAYS, format_layout, parse_layout};
 use super::string_arg;
+use super::zone::zone_at;
 use crate::taskfile::template::value::Value;
 
 /// The largest year that time text may name, which keeps the day
@@ -29,16 +32,17 @@ const MAX_YEAR: i64 = 1_000_000_000;
 
 /// A moment with the zone it is shown in.
 #[derive(Clone, Debug, PartialEq)]
-struct Moment {
-    seconds: i64,
-    nanos: u32,
+pub(super) struct Moment {
+    pub(super) seconds: i64,
+    pub(super) nanos: u32,
     /// Seconds east of UTC.
-    offset: i32,
-    zone: String,
+    pub(super) offset: i32,
+    /// The zone abbreviation, or empty for a zone known only by its offset.
+    pub(super) zone: String,
 }
 
 /// Returns the offset and abbreviation of the local zone at a Unix time.
-fn local_zone(seconds: i64) -> (i32, String) {
+pub(super) fn local_zone(seconds: i64) -> (i32, String) {
     let time = seconds as libc::time_t;
     // SAFETY: `tm` is plain old data, for which all-zero bytes are valid.
     let mut broken_down: libc::tm = unsafe { std::mem::zeroed() };
@@ -59,12 +63,12 @@ fn local_zone(seconds: i64) -> (i32, String) {
     (broken_down.tm_gmtoff as i32, zone)
 }
 
-fn local_moment(seconds: i64, nanos: u32) -> Moment {
+pub(super) fn local_moment(seconds: i64, nanos: u32) -> Moment {
     let (offset, zone) = local_zone(seconds);
     Moment { seconds, nanos, offset, zone }
 }
 
-fn current_moment() -> Moment {
+pub(super) fn current_moment() -> Moment {
     let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     local_moment(elapsed.as_secs() as i64, elapsed.subsec_nanos())
 }
@@ -121,7 +125,7 @@ fn parse_go_time(text: &str) -> Option<Moment> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(super) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -130,6 +134,11 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146097 + day_of_era - 719468
+}
+
+/// Returns the year of a count of seconds since 1970 in local wall time.
+pub(super) fn civil_year(local_seconds: i64) -> i64 {
+    civil_from_days(local_seconds.div_euclid(86400)).0
 }
 
 /// Converts a day count since 1970-01-01 to a proleptic Gregorian date.
@@ -148,18 +157,19 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// The calendar fields of a moment in its zone.
-struct Fields {
-    year: i64,
-    month: u32,
-    day: u32,
-    year_day: u32,
-    weekday: usize,
-    hour: u32,
-    minute: u32,
-    second: u32,
+pub(super) struct Fields {
+    pub(super) year: i64,
+    pub(super) month: u32,
+    pub(super) day: u32,
+    pub(super) year_day: u32,
+    /// Days since Sunday.
+    pub(super) weekday: usize,
+    pub(super) hour: u32,
+    pub(super) minute: u32,
+    pub(super) second: u32,
 }
 
-fn fields(moment: &Moment) -> Fields {
+pub(super) fn fields(moment: &Moment) -> Fields {
     let local = moment.seconds.saturating_add(i64::from(moment.offset));
     let days = local.div_euclid(86400);
     let second_of_day = local.rem_euclid(86400) as u32;
@@ -175,205 +185,6 @@ fn fields(moment: &Moment) -> Fields {
         minute: second_of_day / 60 % 60,
         second: second_of_day % 60,
     }
-}
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] =
-    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-
-/// Formats a moment with a Go layout, the way `time.Time.Format` does.
-fn format_layout(moment: &Moment, layout: &str) -> String {
-    let parts = fields(moment);
-    let mut out = String::new();
-    let bytes = layout.as_bytes();
-    let mut position = 0;
-
-    let starts_lower = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_lowercase);
-    while position < layout.len() {
-        let rest = &layout[position..];
-        let hour12 = if parts.hour.is_multiple_of(12) { 12 } else { parts.hour % 12 };
-        let consumed = if rest.starts_with("January") {
-            out.push_str(MONTHS[parts.month as usize - 1]);
-            7
-        } else if rest.starts_with("Jan") && !starts_lower(position + 3) {
-            out.push_str(&MONTHS[parts.month as usize - 1][..3]);
-            3
-        } else if rest.starts_with("Monday") {
-            out.push_str(WEEKDAYS[parts.weekday]);
-            6
-        } else if rest.starts_with("Mon") && !starts_lower(position + 3) {
-            out.push_str(&WEEKDAYS[parts.weekday][..3]);
-            3
-        } else if rest.starts_with("MST") {
-            out.push_str(&zone_name(moment));
-            3
-        } else if rest.starts_with("2006") {
-            let _ = write!(out, "{:04}", parts.year);
-            4
-        } else if rest.starts_with("_2006") {
-            let _ = write!(out, "_{:04}", parts.year);
-            5
-        } else if rest.starts_with("__2") {
-            let _ = write!(out, "{:>3}", parts.year_day);
-            3
-        } else if rest.starts_with("_2") {
-            let _ = write!(out, "{:>2}", parts.day);
-            2
-        } else if rest.starts_with("002") {
-            let _ = write!(out, "{:03}", parts.year_day);
-            3
-        } else if let Some(value) = zero_padded(rest, &parts, hour12) {
-            out.push_str(&value);
-            2
-        } else if rest.starts_with("15") {
-            let _ = write!(out, "{:02}", parts.hour);
-            2
-        } else if rest.starts_with("PM") {
-            out.push_str(if parts.hour >= 12 { "PM" } else { "AM" });
-            2
-        } else if rest.starts_with("pm") {
-            out.push_str(if parts.hour >= 12 { "pm" } else { "am" });
-            2
-        } else if let Some(consumed) = format_zone_offset(rest, moment.offset, &mut out) {
-            consumed
-        } else if let Some(consumed) = format_fraction(rest, moment.nanos, &mut out) {
-            consumed
-        } else {
-            let character = rest.chars().next().unwrap_or(' ');
-            match character {
-                '1' => {
-                    let _ = write!(out, "{}", parts.month);
-                }
-                '2' => {
-                    let _ = write!(out, "{}", parts.day);
-                }
-                '3' => {
-                    let _ = write!(out, "{hour12}");
-                }
-                '4' => {
-                    let _ = write!(out, "{}", parts.minute);
-                }
-                '5' => {
-                    let _ = write!(out, "{}", parts.second);
-                }
-                other => out.push(other),
-            }
-            character.len_utf8()
-        };
-        position += consumed;
-    }
-    out
-}
-
-/// Formats the two-digit layout elements `01` to `06`.
-fn zero_padded(rest: &str, parts: &Fields, hour12: u32) -> Option<String> {
-    let value = match rest.as_bytes().get(..2)? {
-        b"01" => i64::from(parts.month),
-        b"02" => i64::from(parts.day),
-        b"03" => i64::from(hour12),
-        b"04" => i64::from(parts.minute),
-        b"05" => i64::from(parts.second),
-        b"06" => parts.year.rem_euclid(100),
-        _ => return None,
-    };
-    Some(format!("{value:02}"))
-}
-
-fn zone_name(moment: &Moment) -> String {
-    if !moment.zone.is_empty() {
-        return moment.zone.clone();
-    }
-    let mut out = String::new();
-    push_offset(&mut out, moment.offset, false, false);
-    out
-}
-
-fn push_offset(out: &mut String, offset: i32, colons: bool, with_seconds: bool) {
-    let magnitude = offset.unsigned_abs();
-    out.push(if offset < 0 { '-' } else { '+' });
-    let separator = if colons { ":" } else { "" };
-    let _ = write!(out, "{:02}{separator}{:02}", magnitude / 3600, magnitude / 60 % 60);
-    if with_seconds {
-        let _ = write!(out, "{separator}{:02}", magnitude % 60);
-    }
-}
-
-/// Formats the zone offset elements `-0700`, `-07:00`, `-07`, their seconds
-/// forms, and the `Z` forms that print `Z` for UTC.
-fn format_zone_offset(rest: &str, offset: i32, out: &mut String) -> Option<usize> {
-    let (utc_letter, body) = match rest.as_bytes().first()? {
-        b'Z' => (true, &rest[1..]),
-        b'-' => (false, &rest[1..]),
-        _ => return None,
-    };
-
-    let forms: [(&str, bool, bool); 5] = [
-        ("070000", false, true),
-        ("07:00:00", true, true),
-        ("0700", false, false),
-        ("07:00", true, false),
-        ("07", false, false),
-    ];
-    for (form, colons, with_seconds) in forms {
-        if !body.starts_with(form) {
-            continue;
-        }
-        if utc_letter && offset == 0 {
-            out.push('Z');
-        } else if form == "07" {
-            let magnitude = offset.unsigned_abs();
-            out.push(if offset < 0 { '-' } else { '+' });
-            let _ = write!(out, "{:02}", magnitude / 3600);
-        } else {
-            push_offset(out, offset, colons, with_seconds);
-        }
-        return Some(1 + form.len());
-    }
-    None
-}
-
-/// Fractional seconds: `.000` (fixed width) or `.999` (trailing zeros
-/// dropped), also with a comma, when no digit follows the run.
-fn format_fraction(rest: &str, nanos: u32, out: &mut String) -> Option<usize> {
-    let bytes = rest.as_bytes();
-    let separator = *bytes.first()?;
-    let digit = *bytes.get(1)?;
-    if !matches!(separator, b'.' | b',') || !matches!(digit, b'0' | b'9') {
-        return None;
-    }
-
-    let width = bytes[1..].iter().take_while(|byte| **byte == digit).count();
-    if bytes.get(1 + width).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-
-    let shown = width.min(9);
-    let digits = format!("{nanos:09}");
-    let mut fraction = digits[..shown].to_owned();
-    if digit == b'9' {
-        while fraction.ends_with('0') {
-            fraction.pop();
-        }
-        if fraction.is_empty() {
-            return Some(1 + width);
-        }
-    }
-    out.push(separator as char);
-    out.push_str(&fraction);
-    Some(1 + width)
 }
 
 /// Runs a chain of `time.Time` methods on the text `now` returned, such as
@@ -463,12 +274,13 @@ pub(super) fn date_in_zone(args: &[Value]) -> Result<Value, String> {
     let layout = string_arg(args, 0)?;
     let zone = string_arg(args, 2)?;
     let mut moment = moment_of(&args[1]);
-    if zone == "Local" {
-        moment = local_moment(moment.seconds, moment.nanos);
-    } else {
-        moment.offset = 0;
-        moment.zone = "UTC".to_owned();
-    }
+    let (offset, name) = match zone {
+        "Local" => local_zone(moment.seconds),
+        "" | "UTC" => (0, "UTC".to_owned()),
+        named => zone_at(named, moment.seconds).unwrap_or((0, "UTC".to_owned())),
+    };
+    moment.offset = offset;
+    moment.zone = name;
     Ok(Value::String(format_layout(&moment, layout)))
 }
 
@@ -480,6 +292,70 @@ pub(super) fn unix_epoch(args: &[Value]) -> Result<Value, String> {
 /// `htmlDate time`: the date as `2006-01-02`.
 pub(super) fn html_date(args: &[Value]) -> Result<Value, String> {
     Ok(Value::String(format_layout(&moment_of(&args[0]), "2006-01-02")))
+}
+
+/// Returns the whole seconds from a moment (time text or Unix seconds) to
+/// now, rounded to the nearest second, or `None` for other values.
+pub(super) fn seconds_since(value: &Value) -> Option<i64> {
+    let moment = match value {
+        Value::Int(seconds) => local_moment(*seconds, 0),
+        Value::String(text) => parse_go_time(text)?,
+        _ => return None,
+    };
+    let now = current_moment();
+    let nanos = (i128::from(now.seconds) - i128::from(moment.seconds)) * 1_000_000_000
+        + i128::from(now.nanos)
+        - i128::from(moment.nanos);
+    i64::try_from((nanos + 500_000_000).div_euclid(1_000_000_000)).ok()
+}
+
+/// The time text of Go's zero time, which sprig's `toDate` returns for text
+/// that does not fit the layout.
+const ZERO_TIME: &str = "0001-01-01 00:00:00 +0000 UTC";
+
+/// `toDate layout text`: the text read with a Go layout in the local zone.
+pub(super) fn to_date(args: &[Value]) -> Result<Value, String> {
+    let parsed = parse_layout(string_arg(args, 0)?, string_arg(args, 1)?);
+    let text = parsed
+        .map_or_else(|| ZERO_TIME.to_owned(), |moment| format_layout(&moment, GO_TIME_LAYOUT));
+    Ok(Value::String(text))
+}
+
+/// `mustToDate layout text`, failing when the text does not fit the layout.
+pub(super) fn must_to_date(args: &[Value]) -> Result<Value, String> {
+    let layout = string_arg(args, 0)?;
+    let text = string_arg(args, 1)?;
+    let moment = parse_layout(layout, text).ok_or_else(|| {
+        format!("parsing time {text:?} as {layout:?}: cannot parse {text:?} as {layout:?}")
+    })?;
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
+}
+
+/// Moves a moment by a number of nanoseconds.
+fn add_nanos(moment: &mut Moment, nanos: i64) {
+    let total = i128::from(moment.nanos) + i128::from(nanos);
+    let seconds = i64::try_from(total.div_euclid(1_000_000_000)).unwrap_or(0);
+    moment.seconds = moment.seconds.saturating_add(seconds);
+    moment.nanos = total.rem_euclid(1_000_000_000) as u32;
+}
+
+/// `dateModify duration time`: the time moved by a Go duration such as
+/// `-1.5h`, or unchanged when the duration is invalid.
+pub(super) fn date_modify(args: &[Value]) -> Result<Value, String> {
+    let mut moment = moment_of(&args[1]);
+    if let Some(nanos) = parse_duration(string_arg(args, 0)?) {
+        add_nanos(&mut moment, nanos);
+    }
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
+}
+
+/// `mustDateModify duration time`, failing on an invalid duration.
+pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
+    let text = string_arg(args, 0)?;
+    let nanos = parse_duration(text).ok_or_else(|| format!("time: invalid duration {text:?}"))?;
+    let mut moment = moment_of(&args[1]);
+    add_nanos(&mut moment, nanos);
+    Ok(Value::String(format_layout(&moment, GO_TIME_LAYOUT)))
 }
 
 /// Formats Unix seconds in UTC with a Go layout.
