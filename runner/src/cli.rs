@@ -15,7 +15,7 @@ use crate::output::Verbosity;
 use crate::sandbox::SandboxMode;
 use crate::{Error, Result};
 
-/// What the command line asks for.
+/// The request a command line makes.
 pub(crate) enum Request {
     /// Run or query tasks.
     Tasks(Options),

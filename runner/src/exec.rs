@@ -3,21 +3,20 @@
 //! A step becomes a `std::process::Command` with the task's environment and
 //! working directory, in a process group of its own so that an interruption
 //! can stop it with everything it started. With one job the command inherits
-//! the runner's stdin, stdout and stderr; with several, stdin is `/dev/null`
-//! and stdout and stderr are piped, read line by line on two threads and
-//! written through `Output` with the task's prefix. When the task is
-//! sandboxed, the command is spawned through its `Confinement`, from a fresh
-//! thread restricted by the task's ruleset.
+//! the runner's stdin, stdout and stderr. With several, stdin is `/dev/null`,
+//! and stdout and stderr are piped, read line by line on the task's own
+//! thread (see `forward`) and written through `Output` with the task's
+//! prefix. When the task is sandboxed, the command is spawned through its
+//! `Confinement`, from a fresh thread restricted by the task's ruleset.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::thread;
 
 use crate::Cmd;
-use crate::output::{Output, Stream};
+use crate::output::Output;
 use crate::sandbox::Confinement;
 use crate::sandbox::program::resolve_program;
 use crate::signal::Interrupt;
@@ -125,15 +124,11 @@ pub(crate) fn run(
     let group = child.id() as i32;
     interrupt.register(group);
 
-    let status = thread::scope(|scope| {
-        if let Some(stdout) = child.stdout.take() {
-            scope.spawn(move || forward(process.task, stdout, Stream::Stdout, output));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            scope.spawn(move || forward(process.task, stderr, Stream::Stderr, output));
-        }
-        child.wait()
-    });
+    if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
+        let task = process.task;
+        crate::forward::forward(task, stdout, stderr, |kind, line| output.line(task, kind, line));
+    }
+    let status = child.wait();
     interrupt.unregister(group);
 
     match status {
@@ -152,24 +147,6 @@ fn path_env<'a>(process: &'a Process, task_env: &'a [(String, String)]) -> Optio
         Some((_, value)) => Some(value.as_deref().unwrap_or(OsStr::new("/bin:/usr/bin"))),
         None => {
             task_env.iter().rev().find(|(key, _)| key == "PATH").map(|(_, value)| value.as_ref())
-        }
-    }
-}
-
-/// Copies a command's stream to `output` line by line. Reading stops at end
-/// of file, which comes when every process holding the pipe has exited.
-fn forward(task: &str, stream: impl Read, kind: Stream, output: &Output) {
-    let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => break,
-            Ok(_) => output.line(task, kind, &line),
-            Err(err) => {
-                log::debug!("failed to read output of task `{task}`: {err}");
-                break;
-            }
         }
     }
 }

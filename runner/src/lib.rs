@@ -33,6 +33,7 @@ mod codec;
 mod error;
 mod exec;
 mod fingerprint;
+mod forward;
 mod freshness;
 mod fs;
 mod generates;

@@ -25,7 +25,7 @@ pub enum Verbosity {
     Trace,
 }
 
-/// Which stream a command wrote a line to.
+/// The stream a command wrote a line to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stream {
     Stdout,
@@ -79,7 +79,7 @@ impl Output {
         self.write_out(&format!("[{task}] {step}\n"));
     }
 
-    /// Prints a line of a query's answer (list, graph, explain) on stdout.
+    /// Prints the result of a query (list, graph, explain) on stdout.
     pub(crate) fn answer(&self, text: &str) {
         self.write_out(text);
         if !text.ends_with('\n') {

@@ -8,15 +8,19 @@
 //! up a whole chunk.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 /// The maximum number of threads the file work uses.
 const MAX_THREADS: usize = 8;
 
 /// Returns the number of threads to use: the available cores, at most
-/// [`MAX_THREADS`].
+/// [`MAX_THREADS`]. The count is read once per process, because
+/// `available_parallelism` reads cgroup files on Linux on every call.
 pub(crate) fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+    })
 }
 
 /// Applies `func` to every item and returns the results in item order.
@@ -80,21 +84,25 @@ impl<J: Send> WorkQueue<J> {
         I: Fn() -> A + Sync,
         W: Fn(J, &mut A, &mut Vec<J>) + Sync,
     {
+        // Many walks are one directory without subdirectories, such as a
+        // missing or flat glob base. The calling thread runs the jobs alone
+        // while there is at most one, so such a walk starts no thread.
         let workers = threads();
-        if workers <= 1 {
-            let mut acc = init();
-            let mut jobs = self.state.into_inner().unwrap_or_else(|e| e.into_inner()).jobs;
-            while let Some(job) = jobs.pop() {
-                work(job, &mut acc, &mut jobs);
-            }
+        let mut acc = init();
+        let mut state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        while state.jobs.len() == 1 || (workers <= 1 && !state.jobs.is_empty()) {
+            let Some(job) = state.jobs.pop() else { break };
+            work(job, &mut acc, &mut state.jobs);
+        }
+        if state.jobs.is_empty() {
             return vec![acc];
         }
 
-        let worker = || {
-            let mut acc = init();
+        let queue = WorkQueue { state: Mutex::new(state), changed: Condvar::new() };
+        let worker = |mut acc: A| {
             let mut pushed = Vec::new();
             let mut finished = false;
-            while let Some(job) = self.next_job(finished, pushed.drain(..)) {
+            while let Some(job) = queue.next_job(finished, pushed.drain(..)) {
                 work(job, &mut acc, &mut pushed);
                 finished = true;
             }
@@ -104,8 +112,8 @@ impl<J: Send> WorkQueue<J> {
         // The calling thread is one of the workers, so one thread fewer is
         // spawned.
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (1..workers).map(|_| scope.spawn(worker)).collect();
-            let mut accs = vec![worker()];
+            let handles: Vec<_> = (1..workers).map(|_| scope.spawn(|| worker(init()))).collect();
+            let mut accs = vec![worker(acc)];
             accs.extend(handles.into_iter().map(|handle| handle.join().expect("worker panicked")));
             accs
         })
@@ -167,5 +175,21 @@ mod tests {
 
         assert_eq!(counts.iter().sum::<usize>(), 2047);
         assert_eq!(counts.len(), threads());
+    }
+
+    #[test]
+    fn work_queue_single_job_stays_on_caller() {
+        let caller = std::thread::current().id();
+        let queue = WorkQueue::new(vec![1u32]);
+
+        let threads_seen = queue.run(Vec::new, |job, seen, more| {
+            seen.push(std::thread::current().id());
+            if job > 0 {
+                more.push(job - 1);
+            }
+        });
+
+        assert_eq!(threads_seen.len(), 1);
+        assert_eq!(threads_seen[0], [caller, caller]);
     }
 }

@@ -46,7 +46,7 @@ impl Default for Runner {
 
 impl Runner {
     /// Creates a runner with no tasks. Tasks are sandboxed in `warn` mode
-    /// unless the command line or `Runner::default_sandbox` says otherwise.
+    /// unless the command line or `Runner::default_sandbox` sets another mode.
     pub fn new() -> Runner {
         Runner {
             tasks: Vec::new(),
@@ -194,6 +194,16 @@ impl Runner {
                 self.run_plan(&graph, &plan, &root, &state_dir, options, &output, jobs)
             }
         }
+    }
+
+    /// Validates the graph and plans `tasks` without checking freshness or
+    /// running anything, and returns the number of planned tasks. The
+    /// planning benchmark calls it; it is not part of the stable API.
+    #[doc(hidden)]
+    pub fn validate_and_plan(&self, tasks: &[String]) -> Result<usize> {
+        let graph = Graph::new(self.tasks.clone())?;
+        let plan = Plan::new(&graph, tasks)?;
+        Ok(plan.order.len())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -376,4 +386,28 @@ fn empty_report(sandbox: SandboxStatus) -> Report {
 fn fail(err: &Error) -> ExitCode {
     Output::new(Verbosity::Normal, false).error(&err.to_string());
     ExitCode::from(err.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_and_plan_counts_needed_tasks() {
+        let runner = Runner::new().tasks([
+            Task::new("top").deps(["left", "right"]),
+            Task::new("left").dep("base"),
+            Task::new("right").dep("base"),
+            Task::new("base"),
+            Task::new("unrelated"),
+        ]);
+        assert_eq!(runner.validate_and_plan(&["top".to_string()]).unwrap(), 4);
+    }
+
+    #[test]
+    fn validate_and_plan_rejects_cycle() {
+        let runner = Runner::new().tasks([Task::new("a").dep("b"), Task::new("b").dep("a")]);
+        let err = runner.validate_and_plan(&["a".to_string()]).err().unwrap();
+        assert!(matches!(err.kind(), crate::ErrorKind::Cycle { .. }), "{err}");
+    }
 }

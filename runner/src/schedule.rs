@@ -1,11 +1,13 @@
 //! The scheduler: runs a plan across the whole graph, in parallel.
 //!
-//! The calling thread keeps the ready set and hands each ready task to a
-//! worker thread of its own, keeping at most `jobs` tasks running. A task
-//! becomes ready when everything it waits for has finished successfully or
-//! was fresh; a task shared by several dependants is in the plan once, so it
-//! runs once. Worker threads are never reused: a sandboxed task restricts a
-//! fresh thread, and a restriction can not be lifted.
+//! The calling thread keeps the ready set and sends each ready task over a
+//! channel to a pool of `jobs` worker threads, keeping at most `jobs` tasks
+//! running. A task becomes ready when everything it waits for has finished
+//! successfully or was fresh; a task shared by several dependants is in the
+//! plan once, so it runs once. Workers are reused from task to task, because
+//! the sandbox never restricts them. A Landlock restriction can not be
+//! lifted, so a sandboxed task's `Confinement` restricts a fresh thread of
+//! its own for each command and closure.
 //!
 //! On a failure the scheduler stops starting tasks and lets the running ones
 //! finish (fail fast). With `keep_going` it goes on with every task that does
@@ -84,7 +86,18 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
     let mut reports = Vec::with_capacity(plan.order.len());
     let mut stopped: Option<String> = None;
     let (sender, receiver) = mpsc::channel::<(usize, TaskReport)>();
+    let (job_sender, job_receiver) = mpsc::channel::<(usize, Vec<usize>)>();
+    let job_receiver = std::sync::Mutex::new(job_receiver);
     thread::scope(|scope| {
+        for number in 0..context.jobs.max(1).min(plan.order.len()) {
+            let sender = sender.clone();
+            let jobs = &job_receiver;
+            thread::Builder::new()
+                .name(format!("worker-{number}"))
+                .spawn_scoped(scope, move || work(context, jobs, &sender))
+                .expect("failed to spawn a worker thread");
+        }
+
         let mut running = 0;
         loop {
             if context.interrupt.triggered() && stopped.is_none() {
@@ -100,14 +113,8 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
                     .collect();
                 state[task] = State::Running;
                 running += 1;
-                let sender = sender.clone();
-                thread::Builder::new()
-                    .name(format!("task-{}", context.graph.tasks[task].name))
-                    .spawn_scoped(scope, move || {
-                        let report = run_task(context, task, &deps_ran);
-                        let _ = sender.send((task, report));
-                    })
-                    .expect("failed to spawn a task thread");
+                // The workers live until `job_sender` is dropped, so the send succeeds.
+                let _ = job_sender.send((task, deps_ran));
             }
             if running == 0 {
                 break;
@@ -144,6 +151,8 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
                 }
             }
         }
+        // Closing the job channel ends the workers, which the scope then joins.
+        drop(job_sender);
     });
 
     let reason = stopped.unwrap_or_else(|| "it was not reached".to_string());
@@ -157,6 +166,23 @@ pub(crate) fn run(context: &Context, plan: &Plan) -> Vec<TaskReport> {
         }
     }
     reports
+}
+
+/// Runs the tasks sent on `jobs` until the scheduler closes the channel, and
+/// sends each report back on `reports`.
+fn work(
+    context: &Context,
+    jobs: &std::sync::Mutex<mpsc::Receiver<(usize, Vec<usize>)>>,
+    reports: &mpsc::Sender<(usize, TaskReport)>,
+) {
+    loop {
+        let job = jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let Ok((task, deps_ran)) = job else { return };
+        let report = run_task(context, task, &deps_ran);
+        if reports.send((task, report)).is_err() {
+            return;
+        }
+    }
 }
 
 fn skip_dependants(
@@ -182,7 +208,7 @@ fn skip_dependants(
     }
 }
 
-/// Checks, runs and records one task, on its own worker thread.
+/// Checks, runs and records one task, on a worker thread.
 fn run_task(context: &Context, task: usize, deps_ran: &[usize]) -> TaskReport {
     let name = context.graph.tasks[task].name.clone();
     let started = Instant::now();

@@ -30,6 +30,24 @@ fn independent_tasks_overlap_with_two_jobs() {
 }
 
 #[test]
+fn jobs_cap_running_tasks() {
+    let project = Project::new();
+    let output = project.run("crowd", &["-j2", "all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let marks = project.marks();
+    assert_eq!(marks.len(), 12, "{marks:?}");
+    let mut running = 0;
+    let mut peak = 0;
+    for mark in &marks {
+        running += if mark == "start" { 1 } else { -1 };
+        peak = peak.max(running);
+    }
+    assert!(peak <= 2, "{marks:?}");
+    assert_eq!(running, 0, "{marks:?}");
+}
+
+#[test]
 fn independent_tasks_serialise_with_one_job() {
     let project = Project::new();
     let output = project.run("overlap", &["-j1", "both"]);

@@ -6,6 +6,11 @@
 //! `target/` through its own build lock, so running them with several jobs is
 //! safe. The tasks run in enforce mode: a run fails before starting anything
 //! when the kernel cannot enforce their whole Landlock policy.
+//!
+//! `cargo xtask bench` builds and runs the benchmark program in release mode
+//! (`xtask/src/bin/bench/`), which compares the runner with GNU make, go-task
+//! and find and writes `target/bench/report.md`. To run one benchmark, run the
+//! program directly: `cargo run --release -p xtask --bin bench -- scheduler`.
 
 use std::process::ExitCode;
 
@@ -24,6 +29,10 @@ const WORKSPACE_SOURCES: [&str; 10] = [
     "tests/**/*",
     "README.md",
 ];
+
+/// The paths cargo reads to build the workspace, for a task without sources.
+const WORKSPACE_PATHS: [&str; 8] =
+    ["Cargo.toml", "Cargo.lock", ".cargo", "rustfmt.toml", "runner", "xtask", "examples", "tests"];
 
 fn cargo_task(name: &str, doc: &str) -> Task {
     Task::new(name)
@@ -61,6 +70,26 @@ fn main() -> ExitCode {
             cargo_task("doc", "Build the documentation with warnings denied")
                 .env("RUSTDOCFLAGS", "-D warnings")
                 .cmd(cmd!("cargo", "doc", "--workspace", "--no-deps")),
+        )
+        .task(
+            // The workspace is granted as scopes, not sources, so the task has no sources
+            // and runs every time: a benchmark has no inputs to be fresh against.
+            Task::new("bench")
+                .doc("Run the benchmarks against make, go-task and find")
+                .generates(["target/"])
+                .scopes(WORKSPACE_PATHS.map(Scope::read))
+                .scopes([
+                    Scope::rust_toolchain(),
+                    Scope::git_config(),
+                    Scope::program("make"),
+                    Scope::program("find"),
+                    Scope::program("true"),
+                    // go-task from pip's go-task-bin package lives in Python's prefix. The task
+                    // may not write there, so the bench cannot install go-task from this task.
+                    Scope::python3(),
+                    Scope::proc(),
+                ])
+                .cmd(cmd!("cargo", "run", "--release", "-p", "xtask", "--bin", "bench")),
         )
         .task(
             Task::new("ci")

@@ -19,6 +19,7 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::TaskAccess;
 use super::generates::prepare_generate;
@@ -168,7 +169,15 @@ impl Policy {
     }
 }
 
+/// Returns the grants every task gets, looked up once per process. `/usr`,
+/// `/etc`, the devices and the `/lib*` directories do not change during a
+/// run, and each lookup costs a `stat` per path and a read of `/`.
 fn system_grants() -> Vec<Grant> {
+    static GRANTS: OnceLock<Vec<Grant>> = OnceLock::new();
+    GRANTS.get_or_init(find_system_grants).clone()
+}
+
+fn find_system_grants() -> Vec<Grant> {
     let mut grants = Vec::new();
     let mut add = |path: PathBuf, access: Access| {
         // Merged-/usr systems link `/bin` and `/lib*` into `/usr`, which is granted already.

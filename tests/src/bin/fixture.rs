@@ -53,6 +53,17 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
             Task::new("write").dep("first").cmd(cmd!("touch", "written")),
             Task::new("first").sh("echo first > first.txt").sources(["input.txt"]),
         ],
+        "crowd" => {
+            let names: Vec<String> = (0..6).map(|i| format!("c{i}")).collect();
+            let mut tasks: Vec<Task> = names
+                .iter()
+                .map(|name| {
+                    Task::new(name.as_str()).sh("echo start >> marks; sleep 0.2; echo end >> marks")
+                })
+                .collect();
+            tasks.push(Task::new("all").deps(names));
+            tasks
+        }
         "output" => vec![
             Task::new("say").sh("echo hello; echo oops >&2"),
             Task::new("also").sh("echo also"),
