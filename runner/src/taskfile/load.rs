@@ -128,7 +128,8 @@ pub(crate) fn discover(dir: Option<&Path>, file: Option<&Path>) -> Result<PathBu
 fn not_found(dir: &Path) -> Error {
     diagnostic::error(
         format!(
-            "task: No Taskfile found at \"{}\": create a Taskfile.yml or pass one with -t",
+            "task: No Taskfile found at \"{}\" (or any of the parent directories): create a \
+             Taskfile.yml or pass one with -t",
             dir.display()
         ),
         code::NOT_FOUND,
