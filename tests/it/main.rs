@@ -5,3 +5,4 @@ mod freshness;
 mod library;
 mod sandbox;
 mod support;
+mod taskfile;
