@@ -34,12 +34,14 @@ const WORKSPACE_SOURCES: [&str; 10] = [
 const WORKSPACE_PATHS: [&str; 8] =
     ["Cargo.toml", "Cargo.lock", ".cargo", "rustfmt.toml", "runner", "xtask", "examples", "tests"];
 
+/// Declares a cargo task over the whole workspace. HTTPS is allowed so that
+/// cargo can download crates that a fresh machine has not fetched yet.
 fn cargo_task(name: &str, doc: &str) -> Task {
-    Task::new(name)
-        .doc(doc)
-        .sources(WORKSPACE_SOURCES)
-        .generates(["target/"])
-        .scopes([Scope::rust_toolchain(), Scope::git_config()])
+    Task::new(name).doc(doc).sources(WORKSPACE_SOURCES).generates(["target/"]).scopes([
+        Scope::rust_toolchain(),
+        Scope::git_config(),
+        Scope::tcp_connect(443),
+    ])
 }
 
 fn main() -> ExitCode {
