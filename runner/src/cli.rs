@@ -47,8 +47,8 @@ Options:
 
 Each option can also be set with an environment variable: RUNNER_LIST,
 RUNNER_DRY_RUN, RUNNER_JOBS, RUNNER_FORCE, RUNNER_FORCE_ALL, RUNNER_KEEP_GOING,
-RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_SANDBOX, RUNNER_VERBOSE
-(a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
+RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_CLEAN, RUNNER_SANDBOX,
+RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
 ";
 
 /// Parses `args` (without the program name) on top of `env`, a lookup of
@@ -124,6 +124,9 @@ fn apply_env(options: &mut Options, env: &impl Fn(&str) -> Option<OsString>) -> 
     }
     if flag("RUNNER_EXPLAIN")? {
         options.action = Action::Explain;
+    }
+    if flag("RUNNER_CLEAN")? {
+        options.action = Action::Clean;
     }
     if flag("RUNNER_STATUS")? {
         options.action = Action::Status;
@@ -205,6 +208,13 @@ mod tests {
         let parsed = options(&[], &[("RUNNER_JOBS", "5"), ("RUNNER_KEEP_GOING", "1")]).unwrap();
         assert_eq!(parsed.jobs, 5);
         assert!(parsed.keep_going);
+    }
+
+    #[test]
+    fn actions_from_environment() {
+        assert_eq!(options(&[], &[("RUNNER_CLEAN", "1")]).unwrap().action, Action::Clean);
+        assert_eq!(options(&[], &[("RUNNER_EXPLAIN", "yes")]).unwrap().action, Action::Explain);
+        assert_eq!(options(&["--status"], &[("RUNNER_LIST", "1")]).unwrap().action, Action::Status);
     }
 
     #[test]

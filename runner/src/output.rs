@@ -168,9 +168,7 @@ impl Output {
                 0,
                 &format!("{status}: {totals} in {}\n", format_duration(report.duration)),
             );
-            if self.verbosity >= Verbosity::Verbose || failed > 0 {
-                text.push_str(&format!("  sandbox: {}\n", report.sandbox));
-            }
+            text.push_str(&format!("  sandbox: {}\n", report.sandbox));
         }
         self.write_err(&text);
     }

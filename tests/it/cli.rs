@@ -187,6 +187,7 @@ fn summary_lists_outcomes() {
     assert!(err.contains("  failed  bad"), "{err}");
     assert!(err.contains("  skipped after"), "{err}");
     assert!(err.contains("  ran     independent"), "{err}");
+    assert!(err.contains("  sandbox: off"), "{err}");
 }
 
 #[test]
