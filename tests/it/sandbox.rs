@@ -5,22 +5,14 @@
 //! skipped, unless `RUNNER_TEST_REQUIRE_LANDLOCK=1` turns the skip into a
 //! failure.
 
-use crate::support::{Project, stderr};
+use crate::support::{self, Project, stderr};
 
 /// Returns whether `--sandbox=enforce` works here; otherwise reports the
 /// skip, or fails when `RUNNER_TEST_REQUIRE_LANDLOCK=1`.
 fn landlock_enforced(test: &str) -> bool {
     let project = Project::new();
-    let output = project.run("sandbox", &["--sandbox=enforce", "-q", "inside"]);
-    if output.status.success() {
-        return true;
-    }
-    let reason = stderr(&output);
-    if std::env::var_os("RUNNER_TEST_REQUIRE_LANDLOCK").is_some_and(|value| value == "1") {
-        panic!("{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1: {reason}");
-    }
-    eprintln!("SKIPPED {test}: the sandbox cannot enforce here: {reason}");
-    false
+    let probe = project.run("sandbox", &["--sandbox=enforce", "-q", "inside"]);
+    support::landlock_enforced(test, &probe)
 }
 
 #[test]

@@ -87,3 +87,18 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     entries.sort();
     entries
 }
+
+/// Returns whether a probe run with `--sandbox=enforce` succeeded. Otherwise
+/// prints that `test` is skipped, or fails the test when
+/// `RUNNER_TEST_REQUIRE_LANDLOCK=1` asks for Landlock.
+pub fn landlock_enforced(test: &str, probe: &Output) -> bool {
+    if probe.status.success() {
+        return true;
+    }
+    let reason = stderr(probe);
+    if std::env::var_os("RUNNER_TEST_REQUIRE_LANDLOCK").is_some_and(|value| value == "1") {
+        panic!("{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1: {reason}");
+    }
+    eprintln!("SKIPPED {test}: the sandbox cannot enforce here: {reason}");
+    false
+}

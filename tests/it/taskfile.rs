@@ -402,16 +402,8 @@ fn load_reports_exit_code_and_position() {
 /// skip, or fails when `RUNNER_TEST_REQUIRE_LANDLOCK=1`.
 fn landlock_enforced(test: &str) -> bool {
     let project = project("version: '3'\ntasks:\n  probe: 'true'\n");
-    let output = runner(project.path(), &["--sandbox=enforce", "-s", "probe"]);
-    if output.status.success() {
-        return true;
-    }
-    let reason = stderr(&output);
-    if std::env::var_os("RUNNER_TEST_REQUIRE_LANDLOCK").is_some_and(|value| value == "1") {
-        panic!("{test}: Landlock is required by RUNNER_TEST_REQUIRE_LANDLOCK=1: {reason}");
-    }
-    eprintln!("SKIPPED {test}: the sandbox cannot enforce here: {reason}");
-    false
+    let probe = runner(project.path(), &["--sandbox=enforce", "-s", "probe"]);
+    crate::support::landlock_enforced(test, &probe)
 }
 
 #[test]
