@@ -16,6 +16,7 @@
 //! nothing, not even the state directory. The state module describes the
 //! files and the lock protocol.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -149,6 +150,8 @@ pub(crate) struct Check {
 pub(crate) struct Tracker {
     store: Store,
     stat_cache: Mutex<StatCache>,
+    /// Directory outputs that several tasks declare; see `outputs`.
+    shared_outputs: HashSet<String>,
 }
 
 impl Tracker {
@@ -161,7 +164,22 @@ impl Tracker {
         let store = Store::open(&state_dir, write)?;
         let stat_cache = StatCache::load(&store.stat_cache_path())?;
         log::debug!("loaded {} stat cache entries", stat_cache.len());
-        Ok(Tracker { store, stat_cache: Mutex::new(stat_cache) })
+        Ok(Tracker { store, stat_cache: Mutex::new(stat_cache), shared_outputs: HashSet::new() })
+    }
+
+    /// Marks the directory outputs that more than one of `tasks` declares, so
+    /// checks test them for existence only.
+    pub(crate) fn share_outputs<'a>(&mut self, tasks: impl IntoIterator<Item = &'a Task>) {
+        let mut seen = HashSet::new();
+        for task in tasks {
+            let entries: HashSet<String> =
+                task.get_generates().iter().map(|entry| crate::sources::normalize(entry)).collect();
+            for entry in entries {
+                if !seen.insert(entry.clone()) {
+                    self.shared_outputs.insert(entry);
+                }
+            }
+        }
     }
 
     pub(crate) fn state_dir(&self) -> &Path {
@@ -274,7 +292,7 @@ impl Tracker {
             }
         }
 
-        let snapshot = outputs::snapshot(task, root, self.state_dir())?;
+        let snapshot = outputs::snapshot(task, root, self.state_dir(), &self.shared_outputs)?;
         reasons.extend(outputs::compare(&record.outputs, &snapshot));
         Ok(reasons)
     }
@@ -287,7 +305,7 @@ impl Tracker {
             return Ok(());
         };
 
-        let snapshot = outputs::snapshot(task, root, self.state_dir())?;
+        let snapshot = outputs::snapshot(task, root, self.state_dir(), &self.shared_outputs)?;
         for path in &snapshot.missing {
             log::warn!(
                 "task `{}` succeeded without creating its output `{path}`, so it will run again",
@@ -614,17 +632,42 @@ mod tests {
     }
 
     #[test]
-    fn output_directory_is_checked_for_existence() {
+    fn output_directory_is_tracked_file_by_file() {
+        let project = Project::new();
+        let task = build().generates(["out/"]);
+        project.run(&task, |p| p.write("out/app", "app"));
+
+        project.write("out/other", "added by someone else");
+        assert_eq!(project.check(&task).freshness, Freshness::Fresh);
+
+        project.write("out/app", "edited");
+        assert_eq!(reasons(&project.check(&task)), ["output `out/app` changed"]);
+    }
+
+    #[test]
+    fn shared_output_directory_is_checked_for_existence() {
         let project = Project::new();
         let task = build().generates(["target/"]);
-        project.run(&task, |p| p.write("target/debug/app", "app"));
+        let other = Task::new("test").generates(["target/"]);
+        let open = |write| {
+            let mut tracker = project.tracker(write);
+            tracker.share_outputs([&task, &other]);
+            tracker
+        };
+        let tracker = open(true);
+        let check = tracker.check(&task, project.root(), &[], &[], false).unwrap();
+        project.write("target/debug/app", "app");
+        tracker.record(&task, project.root(), &check).unwrap();
+        drop(tracker);
 
         project.write("target/debug/app", "rebuilt by another task");
         project.write("target/debug/other", "added by another task");
-        assert_eq!(project.check(&task).freshness, Freshness::Fresh);
+        let check = open(false).check(&task, project.root(), &[], &[], false).unwrap();
+        assert_eq!(check.freshness, Freshness::Fresh);
 
         std::fs::remove_dir_all(project.root().join("target")).unwrap();
-        assert_eq!(reasons(&project.check(&task)), ["output `target` missing"]);
+        let check = open(false).check(&task, project.root(), &[], &[], false).unwrap();
+        assert_eq!(reasons(&check), ["output `target` missing"]);
     }
 
     #[test]

@@ -14,12 +14,13 @@
 //! compared by metadata, not by content: touching an output makes the task
 //! stale although its bytes are the same, which errs on the side of running.
 //!
-//! A directory entry is only checked for existence. Build directories such as
-//! `target/` are written by several tasks (clippy, test and doc all write
-//! there). Tracking their files would make each of those tasks stale whenever
-//! another one ran, and would walk the whole tree on every check.
-//! Declare a glob (`out/**/*`) to have the files of a directory tracked.
+//! A directory entry is tracked file by file too, unless several tasks declare
+//! the same directory. Build directories such as `target/` are written by
+//! several tasks (clippy, test and doc all write there), so tracking their
+//! files would make each of those tasks stale whenever another one ran. A
+//! shared directory is only checked for existence.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::freshness::DirtyReason;
@@ -37,7 +38,14 @@ pub(crate) struct Snapshot {
 }
 
 /// Expands the task's `generates` entries. `state_dir` is never walked.
-pub(crate) fn snapshot(task: &Task, root: &Path, state_dir: &Path) -> Result<Snapshot> {
+/// `shared` holds the normalized directory entries that more than one task
+/// declares; those are checked for existence only.
+pub(crate) fn snapshot(
+    task: &Task,
+    root: &Path,
+    state_dir: &Path,
+    shared: &HashSet<String>,
+) -> Result<Snapshot> {
     let generates = task.get_generates();
     if generates.is_empty() {
         return Ok(Snapshot::default());
@@ -45,12 +53,15 @@ pub(crate) fn snapshot(task: &Task, root: &Path, state_dir: &Path) -> Result<Sna
 
     let mut missing = Vec::new();
     let mut tracked = Vec::new();
+    let mut directories = Vec::new();
     for entry in generates {
         let pattern = sources::normalize(entry);
         let path = root.join(&pattern);
         if entry.ends_with('/') || path.is_dir() {
             if !path.is_dir() {
                 missing.push(pattern);
+            } else if !shared.contains(&pattern) {
+                directories.push(entry.clone());
             }
         } else {
             tracked.push(entry.clone());
@@ -58,7 +69,8 @@ pub(crate) fn snapshot(task: &Task, root: &Path, state_dir: &Path) -> Result<Sna
     }
 
     let exclude = Exclude::default().dir(state_dir.to_path_buf());
-    let expansion = sources::expand(task.name(), root, &tracked, &exclude)?;
+    let walked: Vec<String> = tracked.iter().chain(&directories).cloned().collect();
+    let expansion = sources::expand(task.name(), root, &walked, &exclude)?;
     for entry in &tracked {
         let pattern = sources::normalize(entry);
         let present = if sources::has_glob_syntax(&pattern) {

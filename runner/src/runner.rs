@@ -181,12 +181,14 @@ impl Runner {
             }
             Action::Explain | Action::Status => {
                 let plan = Plan::new(&graph, &options.tasks)?;
-                let tracker = Tracker::open(&state_dir, false)?;
+                let mut tracker = Tracker::open(&state_dir, false)?;
+                tracker.share_outputs(&graph.tasks);
                 inspect(&graph, &plan, &root, &tracker, options, &output, action)
             }
             Action::Run if options.dry_run => {
                 let plan = Plan::new(&graph, &options.tasks)?;
-                let tracker = Tracker::open(&state_dir, false)?;
+                let mut tracker = Tracker::open(&state_dir, false)?;
+                tracker.share_outputs(&graph.tasks);
                 inspect(&graph, &plan, &root, &tracker, options, &output, action)
             }
             _ => {
@@ -223,7 +225,8 @@ impl Runner {
         for &task in &plan.order {
             sandbox.check_task(&graph.tasks[task], root)?;
         }
-        let tracker = Tracker::open(state_dir, true)?;
+        let mut tracker = Tracker::open(state_dir, true)?;
+        tracker.share_outputs(&graph.tasks);
         let interrupt = Arc::new(Interrupt::default());
         let _watcher = Watcher::start(Arc::clone(&interrupt))
             .map_err(|err| Error::io("install the signal handler for", "SIGINT", err))?;

@@ -198,3 +198,54 @@ fn interrupted_run_is_not_fresh() {
     run_ok(&project, &["wait"]);
     assert_eq!(project.marks(), ["start", "end", "start", "start", "end"]);
 }
+
+fn outdirs() -> Project {
+    let project = Project::new();
+    project.file("in.txt", "input\n");
+    project
+}
+
+/// Runs `args` on the `outdirs` scenario and asserts success.
+fn run_outdirs(project: &Project, args: &[&str]) {
+    let output = project.run("outdirs", args);
+    assert!(output.status.success(), "{args:?} failed: {}", stderr(&output));
+}
+
+#[test]
+fn file_in_output_dir_deleted_reruns_task() {
+    let project = outdirs();
+    run_outdirs(&project, &["own"]);
+    std::fs::remove_file(project.path().join("own/copy.txt")).unwrap();
+
+    let output = project.run("outdirs", &["--explain", "own"]);
+    assert_eq!(stdout(&output), "dirty own: output `own/copy.txt` missing\n");
+    run_outdirs(&project, &["own"]);
+
+    assert_eq!(project.marks(), ["own", "own"]);
+    assert_eq!(project.read("own/copy.txt"), "input\n");
+}
+
+#[test]
+fn file_in_output_dir_edited_reruns_task() {
+    let project = outdirs();
+    run_outdirs(&project, &["own"]);
+    project.file("own/copy.txt", "edited by hand\n");
+
+    run_outdirs(&project, &["own"]);
+
+    assert_eq!(project.marks(), ["own", "own"]);
+    assert_eq!(project.read("own/copy.txt"), "input\n");
+}
+
+#[test]
+fn shared_output_dir_checked_for_existence() {
+    let project = outdirs();
+    run_outdirs(&project, &["left"]);
+    run_outdirs(&project, &["right"]);
+
+    // `right` wrote into the directory `left` also declares; `left` stays
+    // fresh because neither can tell which files are its own.
+    run_outdirs(&project, &["left"]);
+
+    assert_eq!(project.marks(), ["left", "right"]);
+}

@@ -102,6 +102,20 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "echo start >> marks; while [ ! -f go ]; do sleep 0.05; done; echo end >> marks",
             ),
         ],
+        "outdirs" => vec![
+            Task::new("own")
+                .sources(["in.txt"])
+                .generates(["own/"])
+                .sh("echo own >> marks; cat in.txt > own/copy.txt"),
+            Task::new("left")
+                .sources(["in.txt"])
+                .generates(["shared/"])
+                .sh("echo left >> marks; echo left > shared/left.txt; rm -f shared/right.txt"),
+            Task::new("right")
+                .sources(["in.txt"])
+                .generates(["shared/"])
+                .sh("echo right >> marks; echo right > shared/right.txt"),
+        ],
         "sandbox" => vec![
             Task::new("inside").generates(["out/"]).sh("echo inside > out/inside.txt"),
             Task::new("escape").generates(["out/"]).sh("echo escaped > escaped.txt"),
