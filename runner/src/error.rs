@@ -26,6 +26,8 @@ pub enum ErrorKind {
         name: String,
         /// The task whose `deps` or `call` named it, if any.
         referenced_by: Option<String>,
+        /// Whether the reference is a `call` step rather than a dependency.
+        called: bool,
         /// The closest existing name, if one is close enough.
         suggestion: Option<String>,
     },
@@ -98,10 +100,15 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.kind {
             ErrorKind::Usage { message } => write!(f, "{message}"),
-            ErrorKind::UnknownTask { name, referenced_by, suggestion } => {
-                match referenced_by {
-                    Some(parent) => write!(f, "task `{parent}` depends on unknown task `{name}`")?,
-                    None => write!(f, "unknown task `{name}`")?,
+            ErrorKind::UnknownTask { name, referenced_by, called, suggestion } => {
+                match (referenced_by, called) {
+                    (Some(parent), true) => {
+                        write!(f, "task `{parent}` calls unknown task `{name}`")?
+                    }
+                    (Some(parent), false) => {
+                        write!(f, "task `{parent}` depends on unknown task `{name}`")?
+                    }
+                    (None, _) => write!(f, "unknown task `{name}`")?,
                 }
                 match suggestion {
                     Some(close) => write!(f, ": did you mean `{close}`?"),
@@ -117,6 +124,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidGlob { task, pattern, message } => {
                 write!(f, "task `{task}` has an invalid pattern `{pattern}`: {message}")
             }
+            ErrorKind::InvalidTask { task, message } if task.is_empty() => write!(f, "{message}"),
             ErrorKind::InvalidTask { task, message } => write!(f, "task `{task}`: {message}"),
             ErrorKind::Io { op, path, source } => {
                 write!(f, "failed to {op} `{}`: {source}", path.display())

@@ -250,7 +250,6 @@ impl Tracker {
             }
             Freshness::Dirty(reasons)
         };
-        log::debug!("{}", freshness.line(task.name()));
 
         Ok(Check {
             freshness,

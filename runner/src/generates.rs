@@ -7,7 +7,7 @@
 //! directory and each file's parent, so tools that expect their output
 //! directory to exist work, and so the sandbox has an inode to grant.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::{Error, Result};
 
@@ -48,6 +48,60 @@ impl Generate {
     }
 }
 
+/// Rejects a `generates` entry that the runner must not create or let a task
+/// write: one outside the project root, one whose directory is the root
+/// itself, which would make the whole project writable, and one that
+/// overlaps the state directory. The check is lexical (`.` and `..` are
+/// resolved, symlinks are not), so the whole graph is checked in every mode
+/// before anything runs; the sandbox checks the real paths again.
+pub(crate) fn check_entry(task: &str, root: &Path, state_dir: &Path, entry: &str) -> Result<()> {
+    let generate = Generate::parse(root, entry);
+    let (path, is_dir) = match &generate {
+        Generate::Dir(dir) | Generate::Glob { dir, .. } => (normalize(dir), true),
+        Generate::File(file) => (normalize(file), false),
+    };
+    let root = normalize(root);
+    let state_dir = normalize(state_dir);
+    let invalid = |message: String| Err(Error::invalid_task(task, message));
+
+    if !path.starts_with(&root) {
+        return invalid(format!(
+            "`generates` entry `{entry}` is outside the project root `{}`: declare paths \
+             outside the project with `Scope::write`",
+            root.display()
+        ));
+    }
+    if is_dir && path == root {
+        return invalid(format!(
+            "`generates` entry `{entry}` would make the whole project root writable: name a \
+             directory instead, such as `out/` or `out/**/*.o`"
+        ));
+    }
+    if path.starts_with(&state_dir) || (is_dir && state_dir.starts_with(&path)) {
+        return invalid(format!(
+            "`generates` entry `{entry}` overlaps the state directory `{}`, which tasks may \
+             not write: name a directory beside it",
+            state_dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves `.` and `..` in `path` without touching the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
 /// Creates the directories the `generates` entries of a task need.
 pub(crate) fn create_dirs(root: &Path, entries: &[String]) -> Result<()> {
     for entry in entries {
@@ -63,6 +117,25 @@ pub(crate) fn create_dirs(root: &Path, entries: &[String]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_outside_root_or_at_root_rejected() {
+        let root = Path::new("/project");
+        let state = Path::new("/project/.runner");
+        let check = |entry: &str| check_entry("t", root, state, entry).map_err(|e| e.to_string());
+
+        assert!(check("out/").is_ok());
+        assert!(check("out/a.txt").is_ok());
+        assert!(check("/project/out/").is_ok());
+        assert!(check("a.txt").is_ok());
+        assert!(check("../x/").unwrap_err().contains("outside the project root"));
+        assert!(check("/tmp/abs/").unwrap_err().contains("outside the project root"));
+        assert!(check("out/../../x").unwrap_err().contains("outside the project root"));
+        assert!(check("*.txt").unwrap_err().contains("whole project root writable"));
+        assert!(check("./").unwrap_err().contains("whole project root writable"));
+        assert!(check(".runner/").unwrap_err().contains("state directory"));
+        assert!(check(".runner/x.txt").unwrap_err().contains("state directory"));
+    }
 
     #[test]
     fn entry_kinds() {

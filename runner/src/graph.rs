@@ -29,17 +29,25 @@ impl Graph {
     pub(crate) fn new(tasks: Vec<Task>) -> Result<Graph> {
         let mut index = HashMap::with_capacity(tasks.len());
         for (position, task) in tasks.iter().enumerate() {
+            if task.name.trim().is_empty() {
+                let message = format!(
+                    "task number {} has an empty name: give every task a name",
+                    position + 1
+                );
+                return Err(Error::new(ErrorKind::InvalidTask { task: String::new(), message }));
+            }
             if index.insert(task.name.clone(), position).is_some() {
                 return Err(Error::new(ErrorKind::DuplicateTask { name: task.name.clone() }));
             }
         }
 
         let names: Vec<&str> = tasks.iter().map(|task| task.name.as_str()).collect();
-        let resolve = |parent: &Task, name: &str| {
+        let resolve = |parent: &Task, name: &str, called: bool| {
             index.get(name).copied().ok_or_else(|| {
                 Error::new(ErrorKind::UnknownTask {
                     name: name.to_string(),
                     referenced_by: Some(parent.name.clone()),
+                    called,
                     suggestion: suggest(name, &names).map(str::to_string),
                 })
             })
@@ -48,9 +56,10 @@ impl Graph {
         let mut calls = Vec::with_capacity(tasks.len());
         for task in &tasks {
             check_globs(task)?;
-            let task_deps = task.deps.iter().map(|name| resolve(task, name));
+            let task_deps = task.deps.iter().map(|name| resolve(task, name, false));
             deps.push(task_deps.collect::<Result<Vec<_>>>()?);
-            calls.push(task.calls().map(|name| resolve(task, name)).collect::<Result<Vec<_>>>()?);
+            let task_calls = task.calls().map(|name| resolve(task, name, true));
+            calls.push(task_calls.collect::<Result<Vec<_>>>()?);
         }
 
         let graph = Graph { tasks, index, deps, calls };
@@ -66,6 +75,7 @@ impl Graph {
             Error::new(ErrorKind::UnknownTask {
                 name: name.to_string(),
                 referenced_by: None,
+                called: false,
                 suggestion: suggest(name, &names).map(str::to_string),
             })
         })
@@ -250,6 +260,21 @@ mod tests {
             message(tasks),
             "task `build` depends on unknown task `zzzzzz`: run with `--list` to see the tasks"
         );
+    }
+
+    #[test]
+    fn unknown_called_task_says_calls() {
+        let tasks = vec![Task::new("build").call("nope")];
+        assert_eq!(
+            message(tasks),
+            "task `build` calls unknown task `nope`: run with `--list` to see the tasks"
+        );
+    }
+
+    #[test]
+    fn empty_name_rejected() {
+        let tasks = vec![Task::new("a"), Task::new("")];
+        assert_eq!(message(tasks), "task number 2 has an empty name: give every task a name");
     }
 
     #[test]

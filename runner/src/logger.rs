@@ -15,7 +15,10 @@ struct StderrLogger;
 
 impl Log for StderrLogger {
     fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= log::max_level()
+        // globset logs every glob set it builds at debug, which drowns out
+        // the runner's own decisions.
+        let noisy = metadata.target().starts_with("globset");
+        metadata.level() <= log::max_level() && !(noisy && metadata.level() > Level::Warn)
     }
 
     fn log(&self, record: &Record) {

@@ -120,7 +120,7 @@ impl Output {
     pub(crate) fn summary(&self, report: &Report) {
         let mut text = String::new();
         let width = report.tasks.iter().map(|task| task.name.len()).max().unwrap_or(0);
-        let (mut ran, mut fresh, mut failed, mut skipped) = (0, 0, 0, 0);
+        let (mut ran, mut fresh, mut failed, mut skipped, mut stopped) = (0, 0, 0, 0, 0);
         for task in &report.tasks {
             let (word, detail) = match &task.outcome {
                 Outcome::Ran { .. } => {
@@ -133,14 +133,16 @@ impl Output {
                 }
                 Outcome::Failed { message } => {
                     failed += 1;
-                    ("failed", format!("{} {message}", format_duration(task.duration)))
+                    // The task's own note printed the whole message, hint included.
+                    let first = message.lines().next().unwrap_or_default();
+                    ("failed", format!("{} {first}", format_duration(task.duration)))
                 }
                 Outcome::Skipped { reason } => {
                     skipped += 1;
                     ("skipped", reason.clone())
                 }
                 Outcome::Interrupted => {
-                    failed += 1;
+                    stopped += 1;
                     ("stopped", format_duration(task.duration))
                 }
                 Outcome::Stale { .. } => ("stale", String::new()),
@@ -155,10 +157,13 @@ impl Output {
                 text.push('\n');
             }
         }
-        if self.verbosity >= Verbosity::Normal || failed > 0 {
+        if self.verbosity >= Verbosity::Normal || failed + stopped > 0 {
             let mut totals = format!("{ran} ran, {fresh} fresh");
             if failed > 0 {
                 totals.push_str(&format!(", {failed} failed"));
+            }
+            if stopped > 0 {
+                totals.push_str(&format!(", {stopped} stopped"));
             }
             if skipped > 0 {
                 totals.push_str(&format!(", {skipped} skipped"));

@@ -148,6 +148,11 @@ impl Runner {
         let root =
             root.canonicalize().map_err(|err| Error::io("resolve the project root", &root, err))?;
         let state_dir = root.join(self.state_dir.as_deref().unwrap_or(Path::new(STATE_DIR)));
+        for task in &graph.tasks {
+            for entry in &task.generates {
+                crate::generates::check_entry(&task.name, &root, &state_dir, entry)?;
+            }
+        }
         let jobs = if options.dry_run { 1 } else { options.jobs };
         let output = Output::new(options.verbosity, jobs > 1);
 

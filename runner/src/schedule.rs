@@ -249,6 +249,13 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
 
     let dir = task_dir(context.root, declared);
     crate::generates::create_dirs(context.root, &declared.generates)?;
+    if !dir.is_dir() {
+        let message = format!(
+            "working directory `{}` does not exist: create it or change the task's `dir`",
+            dir.display()
+        );
+        return Ok(Outcome::Failed { message });
+    }
     let confinement = confine(context, declared, &check, &dir)?;
     let has_calls = declared.steps.iter().any(|step| matches!(step, Step::Call(_)));
     let failure = match &confinement {

@@ -250,3 +250,13 @@ fn sigint_stops_running_command() {
 fn sigint_stops_background_children() {
     interrupt_leaves_no_process("tree");
 }
+
+#[test]
+fn missing_task_dir_named_in_error() {
+    let project = Project::new();
+    let output = project.run("nodir", &["nodir"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("working directory `"), "{err}");
+    assert!(err.contains("/nope` does not exist"), "{err}");
+}

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use runner::{Runner, SandboxMode, Scope, Task, cmd};
 
 /// The files every cargo task of this workspace reads.
-const WORKSPACE_SOURCES: [&str; 10] = [
+const WORKSPACE_SOURCES: [&str; 12] = [
     "Cargo.toml",
     "Cargo.lock",
     ".cargo/config.toml",
@@ -25,7 +25,9 @@ const WORKSPACE_SOURCES: [&str; 10] = [
     "runner/**/*.rs",
     "runner/Cargo.toml",
     "xtask/**/*",
-    "examples/**/*",
+    "examples/Cargo.toml",
+    "examples/**/*.rs",
+    "examples/quickstart/words/*",
     "tests/**/*",
     "README.md",
 ];

@@ -192,16 +192,16 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     let mut args = match parse(args) {
         Ok(args) => args,
         Err(error) => {
-            eprintln!("task: {error}\n\n{USAGE}");
+            errln!("task: {error}\n\n{USAGE}");
             return 2;
         }
     };
     if args.help {
-        print!("{USAGE}");
+        out!("{USAGE}");
         return 0;
     }
     if args.version {
-        println!("runner {} (go-task 3.54 compatible)", env!("CARGO_PKG_VERSION"));
+        outln!("runner {} (go-task 3.54 compatible)", env!("CARGO_PKG_VERSION"));
         return 0;
     }
     let mode = match args.sandbox {
@@ -209,7 +209,7 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
         None => match sandbox_from_env() {
             Ok(mode) => mode,
             Err(error) => {
-                eprintln!("task: {error}");
+                errln!("task: {error}");
                 return 2;
             }
         },
@@ -218,7 +218,7 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     match output_style(&args) {
         Ok(style) => args.options.output = style,
         Err(failure) => {
-            eprintln!("{failure}");
+            errln!("{failure}");
             return failure.exit_code(false);
         }
     }
@@ -226,35 +226,35 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     let project = match open(&args) {
         Ok(project) => project,
         Err(error) => {
-            eprintln!("{error}");
+            errln!("{error}");
             return error.exit_code();
         }
     };
     if args.options.verbose {
         for (file, key, pos) in &project.unknown_keys {
             let path = super::diagnostic::display_path(&project.files[*file].path);
-            eprintln!("task: ignoring unknown key `{key}` at {path}:{}:{}", pos.line, pos.column);
+            errln!("task: ignoring unknown key `{key}` at {path}:{}:{}", pos.line, pos.column);
         }
     }
 
     if args.list || args.list_all {
         return match list::format(&project, args.list_all, args.options.silent) {
             Some(text) => {
-                print!("{text}");
+                out!("{text}");
                 0
             }
             None if args.list_all => {
-                println!("{}", messages::NO_TASKS);
+                outln!("{}", messages::NO_TASKS);
                 1
             }
             None => {
-                println!("{}", messages::NO_DESCRIBED_TASKS);
+                outln!("{}", messages::NO_DESCRIBED_TASKS);
                 1
             }
         };
     }
     if let Err(error) = references::check(&project) {
-        eprintln!("{error}");
+        errln!("{error}");
         return error.exit_code();
     }
     if args.tasks.is_empty() {
@@ -262,20 +262,20 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     }
     for name in &args.tasks {
         if let Some(tasks) = compile::alias_conflict(&project, name, "") {
-            eprintln!("{}", messages::ambiguous(&tasks, name));
+            errln!("{}", messages::ambiguous(&tasks, name));
             return 203;
         }
         match compile::resolve(&project, name, "") {
             None => {
                 match list::format(&project, false, false) {
-                    Some(text) => print!("{text}"),
-                    None => println!("{}", messages::NO_DESCRIBED_TASKS),
+                    Some(text) => out!("{text}"),
+                    None => outln!("{}", messages::NO_DESCRIBED_TASKS),
                 }
-                eprintln!("{}", messages::does_not_exist(name, list::suggest(&project, name)));
+                errln!("{}", messages::does_not_exist(name, list::suggest(&project, name)));
                 return 200;
             }
             Some((index, _)) if project.tasks[index].internal => {
-                eprintln!("{}", messages::internal(name));
+                errln!("{}", messages::internal(name));
                 return 202;
             }
             Some(_) => {}
@@ -295,14 +295,14 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     let globals = match compile::globals(&project, &resolver, &cli) {
         Ok(globals) => globals,
         Err(failure) => {
-            eprintln!("{failure}");
+            errln!("{failure}");
             return failure.exit_code(false);
         }
     };
     let executor = match Executor::new(project, resolver, globals, args.options.clone()) {
         Ok(executor) => executor,
         Err(failure) => {
-            eprintln!("{failure}");
+            errln!("{failure}");
             return failure.exit_code(false);
         }
     };
@@ -332,14 +332,14 @@ fn print_summaries(executor: &Executor, calls: &[Call]) -> u8 {
         let task = match executor.compile(call, "", false) {
             Ok(task) => task,
             Err(failure) => {
-                eprintln!("{failure}");
+                errln!("{failure}");
                 return failure.exit_code(false);
             }
         };
         if i > 0 {
-            print!("\n\n");
+            out!("\n\n");
         }
-        print!("{}", summary::format(&executor.project, &task));
+        out!("{}", summary::format(&executor.project, &task));
     }
     0
 }
@@ -349,12 +349,12 @@ fn check_status(executor: &Executor, calls: &[Call]) -> u8 {
         let task = match executor.compile(call, "", false) {
             Ok(task) => task,
             Err(failure) => {
-                eprintln!("{failure}");
+                errln!("{failure}");
                 return failure.exit_code(false);
             }
         };
         if !executor.up_to_date(&task, &Cancel::root()).0 {
-            eprintln!("{}", messages::not_up_to_date(&task.name));
+            errln!("{}", messages::not_up_to_date(&task.name));
             return 1;
         }
     }
@@ -367,7 +367,7 @@ fn run_calls(executor: Executor, calls: Vec<Call>) -> u8 {
     watch_signals(root.clone());
     let pass_through = executor.options.exit_code;
     let report = |failure: &Failure| {
-        eprintln!("{failure}");
+        errln!("{failure}");
         failure.exit_code(pass_through)
     };
     if executor.options.parallel {
@@ -414,7 +414,7 @@ fn watch_signals(root: Arc<Cancel>) {
                 SIGTERM => "terminated",
                 _ => "hangup",
             };
-            eprintln!("task: Signal received: \"{name}\"");
+            errln!("task: Signal received: \"{name}\"");
             root.cancel(signal);
             if count >= 3 {
                 std::process::exit(1);

@@ -214,7 +214,7 @@ impl Executor {
         let sandbox = Sandbox::new(mode)
             .map_err(|e| Failure::Other { message: format!("task: {e}"), code: 1 })?;
         if options.verbose && mode != SandboxMode::Off {
-            eprintln!("task: sandbox {}", sandbox.status());
+            errln!("task: sandbox {}", sandbox.status());
         }
         let slots = (options.concurrency > 0)
             .then(|| Slots { free: Mutex::new(options.concurrency), released: Condvar::new() });
@@ -277,7 +277,7 @@ impl Executor {
         let entry = &self.project.tasks[task.index];
         if !compile::platform_matches(&entry.def.platforms) {
             if self.options.verbose {
-                eprintln!("task: \"{}\" not for current platform - ignored", task.name);
+                errln!("task: \"{}\" not for current platform - ignored", task.name);
             }
             return Ok(());
         }
@@ -286,7 +286,7 @@ impl Executor {
             && !self.condition_holds(&task, condition, cancel)
         {
             if self.options.verbose {
-                eprintln!("task: if condition not met - skipped: \"{}\"", task.name);
+                errln!("task: if condition not met - skipped: \"{}\"", task.name);
             }
             return Ok(());
         }
@@ -445,7 +445,7 @@ impl Executor {
 
     fn execute(&self, task: &Compiled, call: &Call, cancel: &Arc<Cancel>) -> Result<(), Failure> {
         if self.options.verbose {
-            eprintln!("task: \"{}\" started", task.name);
+            errln!("task: \"{}\" started", task.name);
         }
         let namespace = self.project.tasks[task.index].namespace.clone();
         self.run_deps(task, &namespace, cancel).map_err(|e| e.wrap(&task.label))?;
@@ -454,7 +454,7 @@ impl Executor {
         let result = self.run_body(task, call, &namespace, cancel);
         self.release();
         if self.options.verbose && result.is_ok() {
-            eprintln!("task: \"{}\" finished", task.name);
+            errln!("task: \"{}\" finished", task.name);
         }
         result
     }
@@ -542,14 +542,14 @@ impl Executor {
                     Some(msg) => format!("task: {msg}"),
                     None => messages::precondition_failed(sh),
                 };
-                eprintln!("{message}");
+                errln!("{message}");
                 return Err(Failure::Precondition.wrap(&task.label));
             }
         }
         let (up_to_date, check) = self.up_to_date(task, cancel);
         if up_to_date {
             if !silent {
-                eprintln!("{}", messages::up_to_date(&self.display_name(task)));
+                errln!("{}", messages::up_to_date(&self.display_name(task)));
             }
             return Ok(None);
         }
@@ -602,7 +602,7 @@ impl Executor {
                                 return None;
                             }
                             if !silent && !*cmd_silent || self.options.verbose {
-                                eprintln!("{}", messages::echo(&task.label, shown));
+                                errln!("{}", messages::echo(&task.label, shown));
                             }
                             Some(self.run_shell(task, cmd, &set, &shopt, scope, confinement))
                         });
@@ -635,7 +635,7 @@ impl Executor {
             if let Err(error) = result {
                 if ignore || task.ignore_error {
                     if self.options.verbose {
-                        eprintln!("task: [{}] command error ignored: {error}", task.label);
+                        errln!("task: [{}] command error ignored: {error}", task.label);
                     }
                     continue;
                 }
@@ -697,7 +697,7 @@ impl Executor {
                         .resolver
                         .render(&self.project, file, &shell_cmd.cmd, &masked_vars)
                         .unwrap_or_else(|_| cmd.clone());
-                    eprintln!("{}", messages::echo(&task.label, &shown));
+                    errln!("{}", messages::echo(&task.label, &shown));
                 }
                 let timeout = shell_cmd.timeout.as_ref();
                 let _ = self.with_timeout(timeout, &task.label, cancel, |scope| {
@@ -738,7 +738,7 @@ impl Executor {
         }
         for prompt in &task.prompt {
             if self.options.yes {
-                println!("{prompt} [assuming yes]");
+                outln!("{prompt} [assuming yes]");
                 continue;
             }
             if !std::io::stdin().is_terminal() {
@@ -750,7 +750,7 @@ impl Executor {
                     code: 205,
                 });
             }
-            print!("{prompt} [y/N]: ");
+            out!("{prompt} [y/N]: ");
             let _ = std::io::stdout().flush();
             let mut answer = String::new();
             let _ = std::io::stdin().read_line(&mut answer);
@@ -819,7 +819,7 @@ impl Executor {
         if let (Err(_), Some(confinement)) = (&result, confinement) {
             let hint = confinement.hint(None);
             if !hint.is_empty() {
-                eprintln!("{hint}");
+                errln!("{hint}");
             }
         }
         result

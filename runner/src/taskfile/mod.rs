@@ -14,6 +14,31 @@
 //! to date. Errors in the input
 //! name the file, line and column (`diagnostic`).
 
+/// Prints to stdout like `print!`, ignoring write errors: a closed pipe (as in
+/// `runner --list | head -1`) must not panic the runner.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Prints a line to stdout like `println!`, ignoring write errors.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// Prints a line to stderr like `eprintln!`, ignoring write errors.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod ast;
 mod cli;
 mod compile;

@@ -121,7 +121,7 @@ impl Resolver {
                     text.pop();
                 }
                 if self.verbose {
-                    eprintln!("task: dynamic variable: \"{cmd}\" result: \"{text}\"");
+                    errln!("task: dynamic variable: \"{cmd}\" result: \"{text}\"");
                 }
                 Ok(text)
             }

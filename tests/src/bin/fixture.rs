@@ -116,11 +116,16 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 .generates(["shared/"])
                 .sh("echo right >> marks; echo right > shared/right.txt"),
         ],
+        "at-root" => vec![
+            Task::new("at-root").generates(["*.txt"]).sh(mark("at-root")),
+            Task::new("fine").sh(mark("fine")),
+        ],
+        "nodir" => vec![Task::new("nodir").dir("nope").sh("pwd")],
+        "outside" => vec![Task::new("outside").generates(["../outside/"]).sh(mark("outside"))],
         "sandbox" => vec![
             Task::new("inside").generates(["out/"]).sh("echo inside > out/inside.txt"),
             Task::new("escape").generates(["out/"]).sh("echo escaped > escaped.txt"),
             Task::new("tool").cmd(cmd!("tools/mytrue")),
-            Task::new("at-root").generates(["*.txt"]).sh("true"),
             Task::new("outer")
                 .generates(["out/outer/"])
                 .call("inner")
