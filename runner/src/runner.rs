@@ -185,7 +185,14 @@ impl Runner {
                 Ok(empty_report(off("nothing ran")))
             }
             Action::Explain | Action::Status => {
-                let plan = Plan::new(&graph, &options.tasks)?;
+                let all: Vec<String>;
+                let names = if options.tasks.is_empty() {
+                    all = graph.tasks.iter().map(|task| task.name.clone()).collect();
+                    &all
+                } else {
+                    &options.tasks
+                };
+                let plan = Plan::new(&graph, names)?;
                 let mut tracker = Tracker::open(&state_dir, false)?;
                 tracker.share_outputs(&graph.tasks);
                 inspect(&graph, &plan, &root, &tracker, options, &output, action)

@@ -260,3 +260,18 @@ fn missing_task_dir_named_in_error() {
     assert!(err.contains("working directory `"), "{err}");
     assert!(err.contains("/nope` does not exist"), "{err}");
 }
+
+#[test]
+fn explain_without_task_checks_every_task() {
+    let project = Project::new();
+    let output = project.run("diamond", &["--explain"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for task in ["top", "left", "right", "base"] {
+        assert!(text.contains(&format!("dirty {task}: no sources declared\n")), "{text}");
+    }
+
+    let output = project.run("diamond", &["--status"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(project.marks().is_empty());
+}
