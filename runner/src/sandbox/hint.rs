@@ -151,6 +151,8 @@ fn describe_network(confinement: &Confinement) -> String {
 
 /// Lists the declarations that would widen the task's access, skipping
 /// scopes the task already has.
+// NOTE: the suggestions use the Rust builder's syntax, also for tasks that
+// come from a Taskfile, whose keys are `sources:`, `generates:` and `scopes:`.
 fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
     let has = |wanted: &Scope| confinement.scopes.iter().any(|scope| scope == wanted);
     let has_network = confinement
