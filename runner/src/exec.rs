@@ -58,7 +58,7 @@ impl<'a> Process<'a> {
     }
 }
 
-/// Why a process did not succeed.
+/// The failure of a process.
 pub(crate) enum Failure {
     /// It could not be started.
     Spawn(io::Error),
@@ -82,7 +82,7 @@ impl Failure {
     }
 }
 
-/// How the commands of a task are confined.
+/// The confinement of a task's commands.
 #[derive(Clone, Copy)]
 pub(crate) enum Confined<'a> {
     /// They run unconfined.

@@ -38,7 +38,7 @@ pub(crate) struct Snapshot {
 }
 
 /// Expands the task's `generates` entries. `state_dir` is never walked.
-/// `shared` holds the normalized directory entries that more than one task
+/// `shared` contains the normalized directory entries that more than one task
 /// declares; those are checked for existence only.
 pub(crate) fn snapshot(
     task: &Task,
