@@ -221,6 +221,13 @@ impl Tracker {
             task.get_generates(),
         )?;
         let expansion = sources::expand(task.name(), root, task.get_sources(), &exclude)?;
+        if expansion.files.is_empty() && !task.get_sources().is_empty() {
+            log::warn!(
+                "the sources of task `{}` match no file, so no edit can make it stale: check {:?}",
+                task.name(),
+                task.get_sources()
+            );
+        }
         let hashes = fingerprint::hash_sources(&expansion.files, &self.stat_cache, started_ns)?;
 
         let mut source_files = Vec::with_capacity(expansion.files.len());
