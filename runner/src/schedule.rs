@@ -296,6 +296,7 @@ fn confine(
         scopes: &task.scopes,
         dir,
         path_env: path_env.map(|(_, value)| value.as_ref()),
+        syntax: crate::sandbox::Syntax::Rust,
     };
     context.sandbox.prepare(&access)
 }

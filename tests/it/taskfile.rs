@@ -423,6 +423,8 @@ fn sandboxed_task_writes_only_generates() {
     assert!(!project.path().join("outside.txt").exists());
     let text = stderr(&confined);
     assert!(text.contains("Permission denied"), "{text}");
+    assert!(text.contains("  scopes: [{path: /path, mode: rw}]"), "hint in Taskfile keys: {text}");
+    assert!(!text.contains(".scopes(["), "hint in Rust syntax: {text}");
     assert!(text.ends_with("task: Failed to run task \"write\": exit status 1\n"), "{text}");
 
     let unconfined = runner(project.path(), &["write"]);

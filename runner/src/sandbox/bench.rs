@@ -145,6 +145,7 @@ fn prepare(sandbox: &Sandbox, scratch: &Scratch, sources: &[PathBuf]) -> Option<
         scopes: &[],
         dir: &scratch.root,
         path_env: None,
+        syntax: super::Syntax::Rust,
     };
     match sandbox.prepare(&access) {
         Ok(confinement) => confinement,

@@ -14,9 +14,9 @@ use std::path::Path;
 #[cfg(test)]
 use std::path::PathBuf;
 
-use super::Confinement;
 use super::policy::{Access, Grant, Origin};
 use super::program::{exec_chain, resolve_program};
+use super::{Confinement, Syntax};
 use crate::Scope;
 
 /// Maximum number of paths a summary line shows before it counts the rest.
@@ -52,11 +52,12 @@ fn exec_hint(confinement: &Confinement) -> Option<String> {
         confinement.task
     );
     text.push_str("allow it by declaring one of these on the task:\n");
+    let syntax = confinement.syntax;
     if !name.contains('/') {
-        let _ = writeln!(text, "  .scopes([{}])", Scope::program(name.as_ref()));
+        let _ = writeln!(text, "  {}", declare(syntax, &Scope::program(name.as_ref())));
     }
     let dir = blocked.parent().unwrap_or(Path::new("/"));
-    let _ = writeln!(text, "  .scopes([{}])", Scope::exec(dir));
+    let _ = writeln!(text, "  {}", declare(syntax, &Scope::exec(dir)));
     text.push_str("or run without the sandbox: --no-sandbox");
     Some(text)
 }
@@ -151,36 +152,88 @@ fn describe_network(confinement: &Confinement) -> String {
 
 /// Lists the declarations that would widen the task's access, skipping
 /// scopes the task already has.
-// NOTE: the suggestions use the Rust builder's syntax, also for tasks that
-// come from a Taskfile, whose keys are `sources:`, `generates:` and `scopes:`.
 fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
     let has = |wanted: &Scope| confinement.scopes.iter().any(|scope| scope == wanted);
     let has_network = confinement
         .scopes
         .iter()
         .any(|scope| matches!(scope, Scope::Network | Scope::TcpConnect(_) | Scope::TcpBind(_)));
+    let syntax = confinement.syntax;
+    let (sources, generates) = match syntax {
+        Syntax::Rust => (".sources([\"path/to/input\"])", ".generates([\"out/\"])"),
+        Syntax::Taskfile => ("sources: [path/to/input]", "generates: [out/]"),
+    };
 
     let mut list = vec![
-        (".sources([\"path/to/input\"])".to_string(), "read a project file"),
-        (".generates([\"out/\"])".to_string(), "write below a project directory"),
-        (format!(".scopes([{}])", Scope::read("/path")), "read files below a path"),
-        (format!(".scopes([{}])", Scope::write("/path")), "write below a path"),
-        (format!(".scopes([{}])", Scope::program("tool")), "run a program from PATH"),
+        (sources.to_string(), "read a project file"),
+        (generates.to_string(), "write below a project directory"),
+        (declare(syntax, &Scope::read("/path")), "read files below a path"),
+        (declare(syntax, &Scope::write("/path")), "write below a path"),
+        (declare(syntax, &Scope::program("tool")), "run a program from PATH"),
     ];
     if !has_network {
-        list.push((format!(".scopes([{}])", Scope::tcp_connect(443)), "connect to a TCP port"));
+        list.push((declare(syntax, &Scope::tcp_connect(443)), "connect to a TCP port"));
     }
     if !has(&Scope::Proc) {
-        list.push((format!(".scopes([{}])", Scope::proc()), "read /proc"));
+        list.push((declare(syntax, &Scope::proc()), "read /proc"));
     }
     if !has(&Scope::Terminal) {
-        list.push((format!(".scopes([{}])", Scope::terminal()), "use the terminal"));
+        list.push((declare(syntax, &Scope::terminal()), "use the terminal"));
     }
     list
+}
+
+/// Formats the declaration of `scope` as the task's author would write it.
+fn declare(syntax: Syntax, scope: &Scope) -> String {
+    if syntax == Syntax::Rust {
+        return format!(".scopes([{scope}])");
+    }
+    let entry = match scope {
+        Scope::Read(path) => format!("{{path: {}, mode: r}}", path.display()),
+        Scope::Write(path) => format!("{{path: {}, mode: rw}}", path.display()),
+        Scope::Exec(path) => format!("{{path: {}, mode: rx}}", path.display()),
+        Scope::Program(name) => format!("{{path: {name}}}"),
+        Scope::TcpConnect(port) => format!("{{network: tcp-connect:{port}}}"),
+        Scope::TcpBind(port) => format!("{{network: tcp-bind:{port}}}"),
+        Scope::Network => "{network: all}".to_string(),
+        Scope::RustToolchain => "{preset: rust}".to_string(),
+        Scope::GitConfig => "{preset: git-config}".to_string(),
+        Scope::Python3 => "{preset: python3}".to_string(),
+        Scope::Terminal => "{preset: terminal}".to_string(),
+        Scope::Proc => "{preset: proc}".to_string(),
+    };
+    format!("scopes: [{entry}]")
 }
 
 /// Returns the paths of the grants, for tests.
 #[cfg(test)]
 pub(super) fn granted_paths(confinement: &Confinement) -> Vec<PathBuf> {
     confinement.policy.grants.iter().map(|grant| grant.path.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_in_both_syntaxes() {
+        let cases = [
+            (
+                Scope::read("/data"),
+                ".scopes([Scope::read(\"/data\")])",
+                "scopes: [{path: /data, mode: r}]",
+            ),
+            (Scope::program("jq"), ".scopes([Scope::program(\"jq\")])", "scopes: [{path: jq}]"),
+            (
+                Scope::tcp_connect(443),
+                ".scopes([Scope::tcp_connect(443)])",
+                "scopes: [{network: tcp-connect:443}]",
+            ),
+            (Scope::terminal(), ".scopes([Scope::terminal()])", "scopes: [{preset: terminal}]"),
+        ];
+        for (scope, rust, taskfile) in cases {
+            assert_eq!(declare(Syntax::Rust, &scope), rust);
+            assert_eq!(declare(Syntax::Taskfile, &scope), taskfile);
+        }
+    }
 }

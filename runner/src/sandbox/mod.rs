@@ -69,6 +69,19 @@ pub(crate) struct TaskAccess<'a> {
     /// The `PATH` the task's commands see, for program scopes; `None` means
     /// the runner's own `PATH`.
     pub(crate) path_env: Option<&'a OsStr>,
+    /// The language the task was declared in, so a hint suggests
+    /// declarations the user can paste.
+    pub(crate) syntax: Syntax,
+}
+
+/// The language of a task's declarations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    /// The Rust builder: `.scopes([Scope::read("/path")])`.
+    Rust,
+    /// A Taskfile's keys: `scopes: [{path: /path, mode: r}]`.
+    #[cfg_attr(not(feature = "taskfile"), allow(dead_code))]
+    Taskfile,
 }
 
 /// The sandbox of one run, probed once at the start.
@@ -211,6 +224,7 @@ impl Sandbox {
             dir: access.dir.to_owned(),
             path_env: access.path_env.map(OsStr::to_owned),
             scopes: access.scopes.to_vec(),
+            syntax: access.syntax,
             tmp_dir,
             policy,
             ruleset,
@@ -232,6 +246,8 @@ pub(crate) struct Confinement {
     path_env: Option<OsString>,
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     scopes: Vec<Scope>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    syntax: Syntax,
     #[cfg(target_os = "linux")]
     tmp_dir: tmp_dir::TmpDir,
     #[cfg(not(target_os = "linux"))]

@@ -97,6 +97,7 @@ fn prepare(sandbox: &Sandbox, project: &Project, declared: &Declared) -> Result<
         scopes: &declared.scopes,
         dir: &project.root,
         path_env: declared.path_env.as_deref(),
+        syntax: super::Syntax::Rust,
     };
     Ok(sandbox.prepare(&access)?.expect("an enforcing sandbox confines every task"))
 }

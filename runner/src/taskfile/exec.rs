@@ -932,6 +932,7 @@ impl Executor {
             scopes: &scopes,
             dir: &task.dir,
             path_env: None,
+            syntax: crate::sandbox::Syntax::Taskfile,
         };
         self.sandbox
             .prepare(&access)
