@@ -15,7 +15,7 @@ pub struct Error {
     kind: Box<ErrorKind>,
 }
 
-/// What went wrong.
+/// The kind of failure.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -38,7 +38,7 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Installs the logger at the level `verbosity` asks for.
+/// Installs the logger at the level that `verbosity` selects.
 pub(crate) fn install(verbosity: Verbosity) {
     static LOGGER: StderrLogger = StderrLogger;
     if log::set_logger(&LOGGER).is_ok() {

@@ -1,4 +1,4 @@
-//! `Options`: what one invocation asks the runner to do.
+//! `Options`: the settings of one invocation of the runner.
 //!
 //! The CLI fills these from the command line and `RUNNER_*` variables; a
 //! library user can build them directly and pass them to `Runner::execute`.
@@ -6,7 +6,7 @@
 use crate::output::Verbosity;
 use crate::sandbox::SandboxMode;
 
-/// What the invocation does with the requested tasks.
+/// The operation an invocation performs on the requested tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Action {
@@ -24,7 +24,7 @@ pub enum Action {
     Clean,
 }
 
-/// Which tasks ignore their recorded state.
+/// The set of tasks that ignore their recorded state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Force {
     /// None: fresh tasks are skipped.
@@ -41,7 +41,7 @@ pub enum Force {
 pub struct Options {
     /// The requested tasks.
     pub tasks: Vec<String>,
-    /// What to do with them.
+    /// The operation on them.
     pub action: Action,
     /// How many tasks may run at once; the default is the number of cores.
     pub jobs: usize,
@@ -49,9 +49,9 @@ pub struct Options {
     pub dry_run: bool,
     /// After a failure, go on with the tasks that do not depend on it.
     pub keep_going: bool,
-    /// Which tasks ignore their recorded state.
+    /// The tasks that ignore their recorded state.
     pub force: Force,
-    /// How strictly tasks are confined; `None` uses the runner's default.
+    /// The sandbox mode, or `None` for the runner's default.
     pub sandbox: Option<SandboxMode>,
     /// How much is printed.
     pub verbosity: Verbosity,

@@ -17,7 +17,7 @@ pub enum Outcome {
     Ran { reasons: Vec<DirtyReason> },
     /// Nothing the task depends on changed, so it did not run.
     Fresh,
-    /// A step failed; `message` says which and how.
+    /// A step failed, and `message` names the step and the failure.
     Failed { message: String },
     /// The task did not start, for the reason given.
     Skipped { reason: String },
@@ -27,7 +27,7 @@ pub enum Outcome {
     Stale { reasons: Vec<DirtyReason> },
 }
 
-/// What happened to one task.
+/// The outcome and duration of one task.
 #[derive(Clone, Debug)]
 pub struct TaskReport {
     /// The task's name.
@@ -38,7 +38,7 @@ pub struct TaskReport {
     pub duration: Duration,
 }
 
-/// What a run did.
+/// The record of one run.
 #[derive(Clone, Debug)]
 pub struct Report {
     /// One entry per planned task, in the order they finished.

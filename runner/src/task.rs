@@ -20,7 +20,7 @@ pub type StepError = Box<dyn std::error::Error + Send + Sync>;
 /// A Rust closure run as a step.
 pub type StepFn = dyn Fn(&StepContext) -> Result<(), StepError> + Send + Sync;
 
-/// What a Rust closure step can see of the task it runs in.
+/// The view a Rust closure step has of the task it runs in.
 #[derive(Debug)]
 pub struct StepContext<'a> {
     pub(crate) task: &'a str,

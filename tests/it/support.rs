@@ -90,7 +90,7 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// Returns whether a probe run with `--sandbox=enforce` succeeded. Otherwise
 /// prints that `test` is skipped, or fails the test when
-/// `RUNNER_TEST_REQUIRE_LANDLOCK=1` asks for Landlock.
+/// `RUNNER_TEST_REQUIRE_LANDLOCK=1` requires Landlock.
 pub fn landlock_enforced(test: &str, probe: &Output) -> bool {
     if probe.status.success() {
         return true;

@@ -51,7 +51,7 @@ pub use status::SandboxStatus;
 
 use crate::{Error, Result, Scope};
 
-/// What the runner knows about one task when it builds the task's ruleset.
+/// The declarations and paths of one task that its ruleset is built from.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct TaskAccess<'a> {
     pub(crate) task: &'a str,

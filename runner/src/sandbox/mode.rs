@@ -10,13 +10,13 @@ use std::str::FromStr;
 
 use crate::{Error, Result};
 
-/// How strictly tasks are confined.
+/// The strictness of the sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SandboxMode {
     /// Tasks run unconfined.
     Off,
-    /// Tasks are confined as far as the kernel allows; one line says what is
-    /// missing.
+    /// Tasks are confined as far as the kernel allows, and one warning names
+    /// what is missing.
     Warn,
     /// The run fails before any task starts unless the kernel can enforce the
     /// whole policy.

@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-/// What the sandbox could do on this run.
+/// The state of the sandbox on this run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SandboxStatus {

@@ -396,6 +396,7 @@ impl Executor {
         let Ok(mut child) = command.spawn() else { return false };
         let handle = self.process_handle(&child);
         cancel.register(handle);
+
         let status = child.wait();
         cancel.unregister(handle);
         status.is_ok_and(|s| s.success())
@@ -796,6 +797,7 @@ impl Executor {
         if cancel.is_cancelled() {
             return Err(Failure::Other { message: "task: context canceled".into(), code: 201 });
         }
+
         let script = shell::script(cmd, set, shopt);
         let mut command =
             shell::command(&script, super::vars::existing_ancestor(&task.dir), &task.env);
@@ -808,6 +810,7 @@ impl Executor {
         if let Some(confinement) = confinement {
             command.env("TMPDIR", confinement.tmp_dir());
         }
+
         let sink = match self.output_style(task) {
             Output::Interleaved => None,
             Output::Prefixed => Some(Sink::Prefixed(format!("[{}] ", task.prefix))),
@@ -816,6 +819,7 @@ impl Executor {
             }
         };
         let result = self.spawn_and_wait(task, command, cancel, sink, confinement);
+
         if let (Err(_), Some(confinement)) = (&result, confinement) {
             let hint = confinement.hint(None);
             if !hint.is_empty() {
@@ -845,6 +849,7 @@ impl Executor {
                 Some(reader)
             }
         };
+
         // The command owns the parent's copies of the pipe's write end, so it
         // must be dropped right after the spawn for the reader to see EOF.
         let child = match confinement {
@@ -867,6 +872,7 @@ impl Executor {
             }
         };
         let handle = self.process_handle(&child);
+
         cancel.register(handle);
         let mut buffer = Vec::new();
         if let (Some(mut reader), Some(sink)) = (reader, &sink) {

@@ -14,8 +14,8 @@ fn mark(line: &str) -> String {
     format!("echo {line} >> marks")
 }
 
-/// A step that marks its start, waits up to three seconds for `other` to
-/// start, then marks its end. Two such tasks that overlap see each other.
+/// Returns a step that marks its start, waits up to three seconds for
+/// `other` to start, then marks its end. Two such tasks that overlap see each other.
 fn meet(name: &str, other: &str) -> String {
     format!(
         "echo start-{name} >> marks\n\
