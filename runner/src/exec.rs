@@ -10,7 +10,7 @@
 //! `Confinement`, from a fresh thread restricted by the task's ruleset.
 
 use std::ffi::{OsStr, OsString};
-use std::io;
+use std::io::{self, IsTerminal};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -122,7 +122,14 @@ pub(crate) fn run(
         None => PathBuf::from(&process.program),
     };
     let mut command = Command::new(program);
-    command.args(&process.args).current_dir(process.dir).process_group(0);
+    command.args(&process.args).current_dir(process.dir);
+    // A command in a process group of its own is stopped by SIGTTIN when it
+    // reads the terminal, so with one job and a terminal on stdin it stays in
+    // the runner's foreground group.
+    let foreground = !output.prefixed() && std::io::stdin().is_terminal();
+    if !foreground {
+        command.process_group(0);
+    }
     for (key, value) in task_env {
         command.env(key, value);
     }
@@ -145,15 +152,16 @@ pub(crate) fn run(
         Confined::Thread(confinement) => confinement.spawn_restricted(command),
     };
     let mut child = spawned.map_err(Failure::Spawn)?;
-    let group = child.id() as i32;
-    interrupt.register(group);
+    let pid = child.id() as i32;
+    let target = if foreground { pid } else { -pid };
+    interrupt.register(target);
 
     if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
         let task = process.task;
         crate::forward::forward(task, stdout, stderr, |kind, line| output.line(task, kind, line));
     }
     let status = child.wait();
-    interrupt.unregister(group);
+    interrupt.unregister(target);
 
     match status {
         Ok(status) if status.success() => Ok(()),

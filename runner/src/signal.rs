@@ -1,6 +1,6 @@
 //! Stopping a run on Ctrl-C or SIGTERM.
 //!
-//! Every command runs in a process group of its own, so a terminal's Ctrl-C
+//! A command runs in a process group of its own, so a terminal's Ctrl-C
 //! reaches only the runner, which then decides what stops. A watcher thread
 //! receives SIGINT and SIGTERM through `signal-hook`, marks the run as
 //! interrupted and forwards the signal to every running process group. The
@@ -8,9 +8,11 @@
 //! process is left behind. A command that ignores the signal gets SIGKILL
 //! after a grace period, or at once on a second signal.
 //!
-//! N.B. A command in its own process group is not the terminal's foreground
-//! group, so a command that reads from the terminal is stopped by SIGTTIN.
-//! Interactive programs need the terminal scope and one job.
+//! N.B. A process group of its own is not the terminal's foreground group,
+//! and a command outside it that reads the terminal is stopped by SIGTTIN.
+//! So with one job and a terminal on stdin, a command stays in the runner's
+//! group instead: the terminal's Ctrl-C reaches it and its children directly,
+//! and the runner forwards a signal to the command's own pid only.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -29,7 +31,9 @@ const GRACE: Duration = Duration::from_secs(5);
 pub(crate) struct Interrupt {
     triggered: AtomicBool,
     signal: AtomicI32,
-    groups: Mutex<HashSet<i32>>,
+    /// The `kill(2)` targets of the running commands: a negative value is a
+    /// process group, a positive one a single process.
+    targets: Mutex<HashSet<i32>>,
 }
 
 impl Interrupt {
@@ -38,21 +42,22 @@ impl Interrupt {
         self.triggered.load(Ordering::SeqCst)
     }
 
-    /// Registers a running process group. If the run is already interrupted,
-    /// the group is signalled at once, so a command spawned during the
-    /// interruption does not escape it.
-    pub(crate) fn register(&self, group: i32) {
-        let mut groups = self.groups.lock().unwrap_or_else(|poison| poison.into_inner());
-        groups.insert(group);
+    /// Registers a running command by its `kill(2)` target: `-pgid` for a
+    /// process group, the pid for a process in the runner's own group. If the
+    /// run is already interrupted, the target is signalled at once, so a
+    /// command spawned during the interruption does not escape it.
+    pub(crate) fn register(&self, target: i32) {
+        let mut targets = self.targets.lock().unwrap_or_else(|poison| poison.into_inner());
+        targets.insert(target);
         if self.triggered() {
-            signal_group(group, self.signal.load(Ordering::SeqCst));
+            signal_target(target, self.signal.load(Ordering::SeqCst));
         }
     }
 
-    /// Forgets a process group whose leader was waited for.
-    pub(crate) fn unregister(&self, group: i32) {
-        let mut groups = self.groups.lock().unwrap_or_else(|poison| poison.into_inner());
-        groups.remove(&group);
+    /// Forgets a command that was waited for.
+    pub(crate) fn unregister(&self, target: i32) {
+        let mut targets = self.targets.lock().unwrap_or_else(|poison| poison.into_inner());
+        targets.remove(&target);
     }
 
     /// Marks the run as interrupted and forwards `signal` to every group.
@@ -64,19 +69,19 @@ impl Interrupt {
     }
 
     fn signal_all(&self, signal: i32) {
-        let groups = self.groups.lock().unwrap_or_else(|poison| poison.into_inner());
-        for &group in groups.iter() {
-            signal_group(group, signal);
+        let targets = self.targets.lock().unwrap_or_else(|poison| poison.into_inner());
+        for &target in targets.iter() {
+            signal_target(target, signal);
         }
     }
 }
 
-fn signal_group(group: i32, signal: i32) {
-    log::debug!("sending signal {signal} to process group {group}");
-    // SAFETY: kill has no memory-safety preconditions; a negative pid names a
-    // process group, and a group that already exited yields ESRCH.
+fn signal_target(target: i32, signal: i32) {
+    log::debug!("sending signal {signal} to kill target {target}");
+    // SAFETY: kill has no memory-safety preconditions; a negative target names
+    // a process group, and a target that already exited yields ESRCH.
     unsafe {
-        libc::kill(-group, signal);
+        libc::kill(target, signal);
     }
 }
 

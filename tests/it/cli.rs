@@ -1,5 +1,7 @@
 //! The `cargo xtask` command line, through the fixture program.
 
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{Project, snapshot, stderr, stdout};
@@ -274,4 +276,38 @@ fn explain_without_task_checks_every_task() {
     let output = project.run("diamond", &["--status"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(project.marks().is_empty());
+}
+
+#[test]
+fn one_job_command_reads_terminal() {
+    // `script` runs the fixture on a new pseudo-terminal and copies this
+    // test's stdin to it, so the task's `read` reads from a terminal.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED one_job_command_reads_terminal: `script` is not installed");
+        return;
+    }
+    let project = Project::new();
+    let fixture = crate::support::fixture_path();
+    let line = format!("{} read -j1 read", fixture.display());
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(project.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the task did not finish: a command stopped by SIGTTIN never reads the line");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("got hello"), "{}", stdout(&output));
 }

@@ -120,6 +120,7 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
             Task::new("at-root").generates(["*.txt"]).sh(mark("at-root")),
             Task::new("fine").sh(mark("fine")),
         ],
+        "read" => vec![Task::new("read").sh("read line; echo \"got $line\"")],
         "nodir" => vec![Task::new("nodir").dir("nope").sh("pwd")],
         "outside" => vec![Task::new("outside").generates(["../outside/"]).sh(mark("outside"))],
         "sandbox" => vec![
