@@ -307,6 +307,10 @@ fn one_job_command_reads_terminal() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let output = child.wait_with_output().unwrap();
+    if stderr(&output).contains("pseudo-terminal") {
+        eprintln!("SKIPPED one_job_command_reads_terminal: {}", stderr(&output));
+        return;
+    }
 
     assert!(output.status.success(), "{}", stdout(&output));
     assert!(stdout(&output).contains("got hello"), "{}", stdout(&output));

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         )))
         .task(
             cargo_task("test", "Run the unit and integration tests")
-                .scopes([Scope::python3(), Scope::network(), Scope::proc()])
+                .scopes([Scope::python3(), Scope::network(), Scope::proc(), Scope::terminal()])
                 .cmd(cmd!("cargo", "test", "--workspace")),
         )
         .task(

@@ -11,7 +11,7 @@
 //! | `rust_toolchain()` | read and execute `CARGO_HOME` (default `~/.cargo`) and `RUSTUP_HOME` (default `~/.rustup`); write `registry/`, `git/`, `.package-cache`, `.package-cache-mutate` and `.global-cache` in `CARGO_HOME` |
 //! | `git_config()` | read `~/.gitconfig`, `$XDG_CONFIG_HOME/git` (default `~/.config/git`) and `$GIT_CONFIG_GLOBAL`; `/etc/gitconfig` is in the system grant |
 //! | `python3()` | the `python3` program on `PATH` and its installation prefix, such as a pyenv root or a virtualenv |
-//! | `terminal()` | read, write and ioctl on `/dev/tty` and `/dev/pts` |
+//! | `terminal()` | read, write and ioctl on `/dev/tty`, `/dev/pts` and `/dev/ptmx` |
 //! | `proc()` | read `/proc` |
 //!
 //! Network scopes change the TCP rules and grant no path.
@@ -56,6 +56,9 @@ pub(crate) fn expand_scope(scope: &Scope, context: &ScopeContext) -> Result<Vec<
         Scope::Terminal => {
             grants.add(Path::new("/dev/tty"), Access::Device);
             grants.add(Path::new("/dev/pts"), Access::Device);
+            // Programs that open a pseudo-terminal of their own (`script`,
+            // `expect`, `tmux`) allocate it through the multiplexer.
+            grants.add(Path::new("/dev/ptmx"), Access::Device);
         }
         Scope::Proc => grants.add(Path::new("/proc"), Access::Read),
         Scope::TcpConnect(_) | Scope::TcpBind(_) | Scope::Network => {}
@@ -218,7 +221,7 @@ mod tests {
     #[test]
     fn terminal_scope_grants_devices_with_ioctl() {
         let grants = expand_scope(&Scope::terminal(), &context(Path::new("/"))).unwrap();
-        for path in ["/dev/tty", "/dev/pts"] {
+        for path in ["/dev/tty", "/dev/pts", "/dev/ptmx"] {
             let grant = grants.iter().find(|grant| grant.path == Path::new(path));
             if Path::new(path).exists() {
                 assert_eq!(grant.map(|grant| grant.access), Some(Access::Device), "{path}");
