@@ -223,24 +223,12 @@ pub(super) fn expand_env(args: &[Value]) -> Result<Value, String> {
 
 /// Go's name for the operating system (`GOOS`).
 pub(super) fn os(_: &[Value]) -> Result<Value, String> {
-    let name = match std::env::consts::OS {
-        "macos" => "darwin",
-        other => other,
-    };
-    string_result(name.to_owned())
+    string_result(crate::taskfile::compile::go_os().to_owned())
 }
 
 /// Go's name for the processor architecture (`GOARCH`).
 pub(super) fn arch(_: &[Value]) -> Result<Value, String> {
-    let name = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "x86" => "386",
-        "aarch64" => "arm64",
-        "powerpc64" => "ppc64",
-        "loongarch64" => "loong64",
-        other => other,
-    };
-    string_result(name.to_owned())
+    string_result(crate::taskfile::compile::go_arch().to_owned())
 }
 
 pub(super) fn num_cpu(_: &[Value]) -> Result<Value, String> {
