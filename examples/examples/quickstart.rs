@@ -9,7 +9,7 @@
 //! ```
 //!
 //! A second run finds every task fresh. Edit a file in `quickstart/words/`
-//! and only the tasks that read it run again; `--explain` says why.
+//! and only the tasks that read it run again; `--explain` prints why.
 
 use std::path::Path;
 use std::process::ExitCode;

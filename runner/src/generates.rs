@@ -51,9 +51,10 @@ impl Generate {
 /// Rejects a `generates` entry that the runner must not create or let a task
 /// write: one outside the project root, one whose directory is the root
 /// itself, which would make the whole project writable, and one that
-/// overlaps the state directory. The check is lexical (`.` and `..` are
-/// resolved, symlinks are not), so the whole graph is checked in every mode
-/// before anything runs; the sandbox checks the real paths again.
+/// overlaps the state directory. The check is lexical: `.` and `..` are
+/// resolved and symlinks are not, so it needs no filesystem access and covers
+/// the whole graph in every mode before anything runs. The sandbox checks the
+/// real paths again.
 pub(crate) fn check_entry(task: &str, root: &Path, state_dir: &Path, entry: &str) -> Result<()> {
     let generate = Generate::parse(root, entry);
     let (path, is_dir) = match &generate {

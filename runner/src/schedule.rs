@@ -3,7 +3,7 @@
 //! The calling thread keeps the ready set and sends each ready task over a
 //! channel to a pool of `jobs` worker threads, keeping at most `jobs` tasks
 //! running. A task becomes ready when everything it waits for has finished
-//! successfully or was fresh; a task shared by several dependants is in the
+//! successfully or was fresh. A task shared by several dependants is in the
 //! plan once, so it runs once. Workers are reused from task to task, because
 //! the sandbox never restricts them. A Landlock restriction can not be
 //! lifted, so a sandboxed task runs its steps on one fresh thread restricted

@@ -24,7 +24,7 @@
 //! source's size and timestamps may need `--clean` to be seen.
 //!
 //! The cache is shared by all tasks of a project and is only an accelerator:
-//! deleting it costs one full rehash, never a wrong answer. Entries that no
+//! deleting it costs one full rehash, never a wrong result. Entries that no
 //! check looked up during [`MAX_UNSEEN_SAVES`] saves in a row are dropped.
 
 use std::collections::HashMap;

@@ -1,12 +1,12 @@
 //! `Task`: the unit of work and its declarations.
 //!
-//! A task has a name, an optional doc line, the tasks it depends on, the files
-//! it reads (`sources`) and writes (`generates`), the extra grants it needs
-//! (`scopes`), environment variables, a working directory and a list of steps
-//! run in order. The builder methods consume and return the task so a
-//! declaration reads as one expression; each has a `set_*`-free twin only where
-//! a borrowed form is useful. Nothing here touches the filesystem: paths and
-//! globs are checked by the graph validation before any task runs.
+//! A task has a name, an optional doc line and the tasks it depends on. It
+//! declares the files it reads (`sources`) and writes (`generates`), the extra
+//! grants it needs (`scopes`), environment variables and a working directory,
+//! and it runs a list of steps in order. The builder methods consume and
+//! return the task, so a declaration reads as one expression, and `get_*`
+//! methods read the declarations back. Nothing here touches the filesystem:
+//! paths and globs are checked by the graph validation before any task runs.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
