@@ -184,7 +184,7 @@ fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
 }
 
 /// Formats the declaration of `scope` as the task's author would write it.
-fn declare(syntax: Syntax, scope: &Scope) -> String {
+pub(super) fn declare(syntax: Syntax, scope: &Scope) -> String {
     if syntax == Syntax::Rust {
         return format!(".scopes([{scope}])");
     }

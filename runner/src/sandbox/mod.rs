@@ -19,6 +19,8 @@ mod mode;
 mod status;
 
 #[cfg(target_os = "linux")]
+pub(crate) mod denial;
+#[cfg(target_os = "linux")]
 mod elf;
 #[cfg(target_os = "linux")]
 mod generates;
