@@ -197,6 +197,17 @@ impl Runner {
                 tracker.share_outputs(&graph.tasks);
                 inspect(&graph, &plan, &root, &tracker, options, &output, action)
             }
+            Action::Learn => {
+                let [name] = options.tasks.as_slice() else {
+                    return Err(Error::usage(
+                        "`--learn` takes exactly one task: name the task to learn".to_string(),
+                    ));
+                };
+                let learn = graph.find(name)?;
+                let plan = Plan::new(&graph, &options.tasks)?;
+                let run = PlanRun { root: &root, state_dir: &state_dir, jobs, learn: Some(learn) };
+                self.run_plan(&graph, &plan, &run, options, &output)
+            }
             Action::Run if options.dry_run => {
                 let plan = Plan::new(&graph, &options.tasks)?;
                 let mut tracker = Tracker::open(&state_dir, false)?;
@@ -205,7 +216,8 @@ impl Runner {
             }
             _ => {
                 let plan = Plan::new(&graph, &options.tasks)?;
-                self.run_plan(&graph, &plan, &root, &state_dir, options, &output, jobs)
+                let run = PlanRun { root: &root, state_dir: &state_dir, jobs, learn: None };
+                self.run_plan(&graph, &plan, &run, options, &output)
             }
         }
     }
@@ -220,17 +232,15 @@ impl Runner {
         Ok(plan.order.len())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn run_plan(
         &self,
         graph: &Graph,
         plan: &Plan,
-        root: &Path,
-        state_dir: &Path,
+        run: &PlanRun,
         options: &Options,
         output: &Output,
-        jobs: usize,
     ) -> Result<Report> {
+        let PlanRun { root, state_dir, jobs, learn } = *run;
         let started = Instant::now();
         let sandbox = Sandbox::new(options.sandbox.unwrap_or(self.default_sandbox))?;
         output.verbose(&format!("sandbox: {}", sandbox.status()));
@@ -254,6 +264,7 @@ impl Runner {
             fingerprints: Mutex::new(vec![None; graph.tasks.len()]),
             jobs,
             keep_going: options.keep_going,
+            learn,
         };
         let tasks = schedule::run(&context, plan);
         let report = Report {
@@ -266,6 +277,16 @@ impl Runner {
         output.summary(&report);
         Ok(report)
     }
+}
+
+/// Where and how a plan runs.
+#[derive(Clone, Copy)]
+struct PlanRun<'a> {
+    root: &'a Path,
+    state_dir: &'a Path,
+    jobs: usize,
+    /// The task learn mode traces, by index.
+    learn: Option<usize>,
 }
 
 /// Checks the plan without running it: a dry run prints the commands of the

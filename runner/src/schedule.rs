@@ -30,7 +30,7 @@ use crate::graph::Graph;
 use crate::output::Output;
 use crate::plan::Plan;
 use crate::report::{Outcome, TaskReport};
-use crate::sandbox::{Confinement, Sandbox, TaskAccess};
+use crate::sandbox::{Confinement, Learning, Sandbox, TaskAccess};
 use crate::signal::Interrupt;
 use crate::task::StepContext;
 use crate::{Error, Result, Step, Task};
@@ -50,6 +50,8 @@ pub(crate) struct Context<'a> {
     pub(crate) fingerprints: Mutex<Vec<Option<Fingerprint>>>,
     pub(crate) jobs: usize,
     pub(crate) keep_going: bool,
+    /// The index of the task learn mode runs unconfined under strace.
+    pub(crate) learn: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -238,6 +240,9 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     let check =
         context.tracker.check(declared, context.root, &deps, &dep_names, context.forced[task])?;
     context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
+    if context.learn == Some(task) {
+        return learn_task(context, declared, &check);
+    }
 
     let reasons = match &check.freshness {
         Freshness::Fresh => return Ok(Outcome::Fresh),
@@ -263,18 +268,44 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
         // unconfined spawn costs. A task with calls keeps its thread free,
         // because a called task runs under its own, possibly wider, ruleset.
         Some(confinement) if !has_calls => confinement
-            .try_run(|| run_steps(context, declared, &dir, Confined::Thread(confinement)))
+            .try_run(|| run_steps(context, declared, &dir, Confined::Thread(confinement), None))
             .map_err(|err| {
                 Error::sandbox(Some(&declared.name), format!("failed to restrict a thread: {err}"))
             })??,
-        Some(confinement) => run_steps(context, declared, &dir, Confined::PerSpawn(confinement))?,
-        None => run_steps(context, declared, &dir, Confined::No)?,
+        Some(confinement) => {
+            run_steps(context, declared, &dir, Confined::PerSpawn(confinement), None)?
+        }
+        None => run_steps(context, declared, &dir, Confined::No, None)?,
     };
     if let Some(failure) = failure {
         return Ok(failure);
     }
     context.tracker.record(declared, context.root, &check)?;
     Ok(Outcome::Ran { reasons })
+}
+
+/// Runs `task` once unconfined under strace, even when fresh, and prints the
+/// declarations it needs. Records no state for it.
+fn learn_task(context: &Context, task: &Task, check: &Check) -> Result<Outcome> {
+    let dir = task_dir(context.root, task);
+    crate::generates::create_dirs(context.root, &task.generates)?;
+    if !dir.is_dir() {
+        let message = format!(
+            "working directory `{}` does not exist: create it or change the task's `dir`",
+            dir.display()
+        );
+        return Ok(Outcome::Failed { message });
+    }
+
+    let learning = Learning::start(&task.name)?;
+    let failure = run_steps(context, task, &dir, Confined::No, Some(&learning))?;
+    let access = task_access(context, task, check, &dir);
+    context.output.answer(&learning.report(&access, failure.is_none()));
+    let reasons = match &check.freshness {
+        Freshness::Dirty(reasons) => reasons.clone(),
+        Freshness::Fresh => Vec::new(),
+    };
+    Ok(failure.unwrap_or(Outcome::Ran { reasons }))
 }
 
 /// Builds the task's confinement, creating its generate directories and its
@@ -285,8 +316,18 @@ fn confine(
     check: &Check,
     dir: &Path,
 ) -> Result<Option<Confinement>> {
+    context.sandbox.prepare(&task_access(context, task, check, dir))
+}
+
+/// Returns the declarations and paths of `task` its ruleset is built from.
+fn task_access<'a>(
+    context: &'a Context,
+    task: &'a Task,
+    check: &'a Check,
+    dir: &'a Path,
+) -> TaskAccess<'a> {
     let path_env = task.env.iter().rev().find(|(key, _)| key == "PATH");
-    let access = TaskAccess {
+    TaskAccess {
         task: &task.name,
         root: context.root,
         state_dir: context.tracker.state_dir(),
@@ -297,17 +338,18 @@ fn confine(
         dir,
         path_env: path_env.map(|(_, value)| value.as_ref()),
         syntax: crate::sandbox::Syntax::Rust,
-    };
-    context.sandbox.prepare(&access)
+    }
 }
 
-/// Runs the steps of `task` in order. Returns the failure outcome if a step
-/// failed or the run was interrupted.
+/// Runs the steps of `task` in order, each process step under strace when
+/// `learning`. Returns the failure outcome if a step failed or the run was
+/// interrupted.
 fn run_steps(
     context: &Context,
     task: &Task,
     dir: &Path,
     confined: Confined,
+    learning: Option<&Learning>,
 ) -> Result<Option<Outcome>> {
     let confinement = confined.confinement();
     for step in &task.steps {
@@ -318,13 +360,19 @@ fn run_steps(
             Step::Cmd(cmd) => {
                 let cmd_dir = cmd.get_dir().map(|sub| dir.join(sub));
                 let process = Process::from_cmd(&task.name, cmd, cmd_dir.as_deref().unwrap_or(dir));
-                run_process(context, task, &process, step, confined)
+                run_traced(context, task, process, step, confined, learning)
             }
             Step::Sh(script) => {
                 let process = Process::from_script(&task.name, script, dir);
-                run_process(context, task, &process, step, confined)
+                run_traced(context, task, process, step, confined, learning)
             }
             Step::Call(callee) => {
+                if let Some(learning) = learning {
+                    learning.note(format!(
+                        "step `{step}` runs task `{callee}` under its own declarations, so it \
+                         was not traced"
+                    ));
+                }
                 let callee = context.graph.find(callee)?;
                 match run_checked(context, callee, &[])? {
                     Outcome::Ran { .. } | Outcome::Fresh => None,
@@ -337,6 +385,12 @@ fn run_steps(
             }
             Step::Func { label, func } => {
                 context.output.echo(&task.name, step);
+                if let Some(learning) = learning {
+                    learning.note(format!(
+                        "step `{label}` is a closure that runs inside the runner, so strace \
+                         could not trace it"
+                    ));
+                }
                 let step_context = StepContext {
                     task: &task.name,
                     root: context.root,
@@ -363,6 +417,27 @@ fn run_steps(
         }
     }
     Ok(None)
+}
+
+/// Runs one process step, under strace when `learning`; returns the
+/// failure message if it failed.
+fn run_traced(
+    context: &Context,
+    task: &Task,
+    mut process: Process,
+    step: &Step,
+    confined: Confined,
+    learning: Option<&Learning>,
+) -> Option<String> {
+    let Some(learning) = learning else {
+        return run_process(context, task, &process, step, confined);
+    };
+    let traced = learning.command(process.dir);
+    process.wrapper = Some(traced.wrapper());
+    process.env.push(("TMPDIR".into(), Some(learning.tmp_dir().into())));
+    let failure = run_process(context, task, &process, step, confined);
+    learning.record(traced);
+    failure
 }
 
 /// Runs one process step; returns the failure message if it failed.

@@ -32,6 +32,8 @@ pub(crate) struct Args {
     pub(crate) list_all: bool,
     pub(crate) status: bool,
     pub(crate) summary: bool,
+    /// `--learn`: run the one named task under strace and print what it needs.
+    pub(crate) learn: bool,
     pub(crate) help: bool,
     pub(crate) version: bool,
     /// `--sandbox[=MODE]` or `--no-sandbox`; `None` leaves it to the environment.
@@ -64,6 +66,8 @@ Flags:
   -y, --yes               answer yes to every prompt
       --status            exit 0 if the tasks are up to date, 1 otherwise
       --summary           print the summary of the tasks
+      --learn             run the named task once unconfined under strace and
+                          print the sources, generates and scopes it needs
       --sandbox[=MODE]    confine each task to its sources, generates and scopes;
                           MODE is warn (the default) or enforce
       --no-sandbox        run tasks unconfined (the default for Taskfiles)
@@ -105,6 +109,7 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
             Long("version") => parsed.version = true,
             Long("status") => parsed.status = true,
             Long("summary") => parsed.summary = true,
+            Long("learn") => parsed.learn = true,
             Long("sandbox") => {
                 let mode = match parser.optional_value() {
                     Some(value) => value.to_string_lossy().parse()?,
@@ -260,6 +265,10 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     if args.tasks.is_empty() {
         args.tasks.push("default".into());
     }
+    if args.learn && args.tasks.len() != 1 {
+        errln!("task: `--learn` takes exactly one task: name the task to learn");
+        return 2;
+    }
     for name in &args.tasks {
         if let Some(tasks) = compile::alias_conflict(&project, name, "") {
             errln!("{}", messages::ambiguous(&tasks, name));
@@ -278,6 +287,7 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
                 errln!("{}", messages::internal(name));
                 return 202;
             }
+            Some((index, _)) if args.learn => args.options.learn = Some(index),
             Some(_) => {}
         }
     }

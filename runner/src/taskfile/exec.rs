@@ -29,7 +29,7 @@ use super::shell;
 use super::template::Value;
 use super::vars::{Resolver, Vars};
 use crate::SandboxMode;
-use crate::sandbox::{Confinement, Sandbox, TaskAccess};
+use crate::sandbox::{Confinement, Learning, Sandbox, TaskAccess};
 
 /// The cause of a task failure, in go-task's words.
 #[derive(Clone, Debug)]
@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub(crate) output: Option<Output>,
     /// The sandbox mode; `None` runs tasks unconfined.
     pub(crate) sandbox: Option<SandboxMode>,
+    /// The index of the task learn mode runs unconfined under strace.
+    pub(crate) learn: Option<usize>,
 }
 
 /// A cancellation scope: a dep group, or the whole run.
@@ -198,6 +200,8 @@ pub(crate) struct Executor {
     calls: Mutex<HashMap<String, usize>>,
     sandbox: Sandbox,
     separate_groups: bool,
+    /// The learn run in progress, whose task is `options.learn`.
+    learning: Mutex<Option<Arc<Learning>>>,
 }
 
 /// go-task's limit of calls of one task in one run.
@@ -228,6 +232,7 @@ impl Executor {
             calls: Mutex::new(HashMap::new()),
             sandbox,
             separate_groups: !std::io::stdin().is_terminal(),
+            learning: Mutex::new(None),
         })
     }
 
@@ -565,14 +570,54 @@ impl Executor {
         cancel: &Arc<Cancel>,
     ) -> Result<(), Failure> {
         let silent = self.is_silent(task, call);
+        if self.options.learn == Some(task.index) && !self.options.dry {
+            return self.learn(task, call, namespace, cancel);
+        }
         let Some(source_check) = self.check_before_run(task, silent, cancel)? else {
             return Ok(());
         };
+        self.run_cmds(task, call, namespace, cancel, source_check)
+    }
+
+    /// Runs `task` once unconfined under strace, even when up to date, and
+    /// prints the declarations it needs. Records no state for it.
+    fn learn(
+        &self,
+        task: &Compiled,
+        call: &Call,
+        namespace: &str,
+        cancel: &Arc<Cancel>,
+    ) -> Result<(), Failure> {
+        let learning = Learning::start(&task.name)
+            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })?;
+        *self.learning.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(learning));
+        let result = self.run_cmds(task, call, namespace, cancel, None);
+        let learning = self.learning.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(learning) = learning {
+            let report = self.with_access(task, |access| learning.report(access, result.is_ok()));
+            outln!("{report}");
+        }
+        result
+    }
+
+    /// Runs the commands of `task` and its deferred commands, and records
+    /// its fingerprint after success when `source_check` is given.
+    fn run_cmds(
+        &self,
+        task: &Compiled,
+        call: &Call,
+        namespace: &str,
+        cancel: &Arc<Cancel>,
+        source_check: Option<fingerprint::SourceCheck>,
+    ) -> Result<(), Failure> {
+        let silent = self.is_silent(task, call);
         self.confirm(task).map_err(|e| e.wrap(&task.label))?;
         if !self.options.dry {
             let _ = std::fs::create_dir_all(&task.dir);
         }
-        let confinement = self.confine(task).map_err(|e| e.wrap(&task.label))?;
+        let learning = self.learning.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        let confinement =
+            if learning { None } else { self.confine(task).map_err(|e| e.wrap(&task.label))? };
         let confinement = confinement.as_ref();
 
         let mut deferred: Vec<&CmdDef> = Vec::new();
@@ -799,8 +844,14 @@ impl Executor {
         }
 
         let script = shell::script(cmd, set, shopt);
-        let mut command =
-            shell::command(&script, super::vars::existing_ancestor(&task.dir), &task.env);
+        let dir = super::vars::existing_ancestor(&task.dir);
+        let mut command = shell::command(&script, dir, &task.env);
+        let learning = self.learning_of(task);
+        let traced = learning.as_ref().map(|learning| learning.command(dir));
+        if let (Some(learning), Some(traced)) = (&learning, &traced) {
+            command = traced.wrap(&command);
+            command.env("TMPDIR", learning.tmp_dir());
+        }
         command.stdin(Stdio::inherit());
         #[cfg(unix)]
         if self.separate_groups {
@@ -819,6 +870,9 @@ impl Executor {
             }
         };
         let result = self.spawn_and_wait(task, command, cancel, sink, confinement);
+        if let (Some(learning), Some(traced)) = (learning, traced) {
+            learning.record(traced);
+        }
 
         if let (Err(_), Some(confinement)) = (&result, confinement) {
             let hint = confinement.hint(None);
@@ -827,6 +881,14 @@ impl Executor {
             }
         }
         result
+    }
+
+    /// Returns the learn run of `task`, when learn mode traces it.
+    fn learning_of(&self, task: &Compiled) -> Option<Arc<Learning>> {
+        if self.options.learn != Some(task.index) {
+            return None;
+        }
+        self.learning.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn spawn_and_wait(
@@ -913,6 +975,13 @@ impl Executor {
         if self.options.sandbox.is_none_or(|mode| mode == SandboxMode::Off) || self.options.dry {
             return Ok(None);
         }
+        self.with_access(task, |access| self.sandbox.prepare(access))
+            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })
+    }
+
+    /// Calls `f` with the declarations and paths of `task` that its ruleset
+    /// is built from.
+    fn with_access<R>(&self, task: &Compiled, f: impl FnOnce(&TaskAccess) -> R) -> R {
         let entry = &self.project.tasks[task.index];
         let sources = super::glob::expand(&task.dir, &task.sources);
         let mut source_dirs: Vec<PathBuf> =
@@ -940,9 +1009,7 @@ impl Executor {
             path_env: None,
             syntax: crate::sandbox::Syntax::Taskfile,
         };
-        self.sandbox
-            .prepare(&access)
-            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })
+        f(&access)
     }
 
     fn write_group(&self, task: &Compiled, begin: Option<&str>, end: Option<&str>, buffer: &[u8]) {

@@ -144,6 +144,41 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "escape"
             )),
         ],
+        "learn" => {
+            let script = "\
+import os
+text = open('data/a.txt').read() + open('data/b.csv').read()
+os.makedirs('out', exist_ok=True)
+open('out/result.txt', 'w').write(text)
+";
+            vec![
+                Task::new("prepare").sh(format!("cat > gen.py <<'EOF'\n{script}EOF")),
+                Task::new("gen").dep("prepare").cmd(cmd!("python3", "gen.py")),
+                Task::new("declared")
+                    .dep("prepare")
+                    .sources(["gen.py", "data/a.txt", "data/b.csv"])
+                    .generates(["out/"])
+                    .scope(Scope::program("python3"))
+                    .cmd(cmd!("python3", "gen.py")),
+                Task::new("failing").sh("cat data/a.txt; exit 4"),
+                Task::new("cargo").cmd(cmd!("cargo", "build", "--offline", "--quiet")),
+            ]
+        }
+        "denials" => {
+            let port = std::env::var("FIXTURE_PORT").unwrap_or_else(|_| "9".to_string());
+            let connect =
+                "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])))";
+            vec![
+                Task::new("read")
+                    .sources(["data/main.txt"])
+                    .sh("cat data/main.txt > /dev/null; cat data/extra.txt"),
+                Task::new("write")
+                    .generates(["out/"])
+                    .sh("echo x > out/ok.txt; echo y > stray/new.txt"),
+                Task::new("connect").cmd(cmd!("/usr/bin/python3", "-c", connect, port)),
+                Task::new("closure").func("fail", |_| Err("closure failed".into())),
+            ]
+        }
         _ => return None,
     };
     Some(tasks)
@@ -164,7 +199,8 @@ fn main() -> ExitCode {
     // The other scenarios observe their tasks through files such as `marks`
     // that no task declares, so only the sandbox scenario runs with the
     // product's default mode; `--sandbox` still overrides it.
-    let default_sandbox = if name == "sandbox" { SandboxMode::Warn } else { SandboxMode::Off };
+    let sandboxed = matches!(name.as_str(), "sandbox" | "denials");
+    let default_sandbox = if sandboxed { SandboxMode::Warn } else { SandboxMode::Off };
     let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
     match runner.run(args) {
         Ok(report) => ExitCode::from(report.exit_code()),
