@@ -43,6 +43,8 @@ Options:
                           the sources, generates and scopes it needs
       --sandbox MODE      Confine tasks: off, warn or enforce [default: warn]
       --no-sandbox        Run tasks unconfined (same as --sandbox off)
+      --denials MODE      List a failed task's denied accesses: auto, audit, trace or
+                          off [default: auto]
   -v, --verbose           Print the sandbox status and why tasks run; twice for traces
   -q, --quiet             Print only the commands' output and failures
   -h, --help              Print this help
@@ -50,7 +52,8 @@ Options:
 Each option can also be set with an environment variable: RUNNER_LIST,
 RUNNER_DRY_RUN, RUNNER_JOBS, RUNNER_FORCE, RUNNER_FORCE_ALL, RUNNER_KEEP_GOING,
 RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_CLEAN, RUNNER_LEARN, RUNNER_SANDBOX,
-RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
+RUNNER_DENIALS, RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0,
+false, no.
 ";
 
 /// Parses `args` (without the program name) on top of `env`, a lookup of
@@ -87,6 +90,10 @@ where
                 options.sandbox = Some(value.string().map_err(usage)?.parse()?);
             }
             Arg::Long("no-sandbox") => options.sandbox = Some(SandboxMode::Off),
+            Arg::Long("denials") => {
+                let value = parser.value().map_err(usage)?;
+                options.denials = value.string().map_err(usage)?.parse()?;
+            }
             Arg::Short('v') | Arg::Long("verbose") => verbose += 1,
             Arg::Short('q') | Arg::Long("quiet") => options.verbosity = Verbosity::Quiet,
             Arg::Value(name) => options.tasks.push(name.string().map_err(usage)?),
@@ -151,6 +158,9 @@ fn apply_env(options: &mut Options, env: &impl Fn(&str) -> Option<OsString>) -> 
     if let Some(mode) = text("RUNNER_SANDBOX")?.filter(|mode| !mode.is_empty()) {
         options.sandbox = Some(mode.parse()?);
     }
+    if let Some(mode) = text("RUNNER_DENIALS")?.filter(|mode| !mode.is_empty()) {
+        options.denials = mode.parse()?;
+    }
     if let Some(count) = text("RUNNER_VERBOSE")?.filter(|count| !count.is_empty()) {
         let count: u8 = count.parse().map_err(|_| {
             Error::usage(format!("invalid value `{count}` in `RUNNER_VERBOSE`: expected a count"))
@@ -185,6 +195,7 @@ fn usage(err: impl std::fmt::Display) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DenialsMode;
 
     fn options(args: &[&str], env: &[(&str, &str)]) -> Result<Options> {
         let env: Vec<(String, String)> =
@@ -239,6 +250,20 @@ mod tests {
         assert_eq!(parsed.action, Action::Learn);
         assert_eq!(parsed.tasks, ["gen"]);
         assert_eq!(options(&[], &[("RUNNER_LEARN", "1")]).unwrap().action, Action::Learn);
+    }
+
+    #[test]
+    fn denials_forms() {
+        assert_eq!(options(&[], &[]).unwrap().denials, DenialsMode::Auto);
+        assert_eq!(options(&["--denials=audit"], &[]).unwrap().denials, DenialsMode::Audit);
+        let parsed = options(&["--denials", "off"], &[("RUNNER_DENIALS", "trace")]).unwrap();
+        assert_eq!(parsed.denials, DenialsMode::Off);
+        let parsed = options(&[], &[("RUNNER_DENIALS", "trace")]).unwrap();
+        assert_eq!(parsed.denials, DenialsMode::Trace);
+        let error = options(&["--denials=all"], &[]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let error = options(&[], &[("RUNNER_DENIALS", "all")]).unwrap_err();
+        assert!(error.to_string().contains("`all`"), "{error}");
     }
 
     #[test]

@@ -242,7 +242,8 @@ impl Runner {
     ) -> Result<Report> {
         let PlanRun { root, state_dir, jobs, learn } = *run;
         let started = Instant::now();
-        let sandbox = Sandbox::new(options.sandbox.unwrap_or(self.default_sandbox))?;
+        let mode = options.sandbox.unwrap_or(self.default_sandbox);
+        let sandbox = Sandbox::with_denials(mode, options.denials)?;
         output.verbose(&format!("sandbox: {}", sandbox.status()));
         for &task in &plan.order {
             sandbox.check_task(&graph.tasks[task], root)?;

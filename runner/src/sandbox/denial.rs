@@ -13,9 +13,6 @@
 //! to processes outside the task have no declaration, because the sandbox
 //! always confines them to the task's own processes.
 
-// TODO: remove once the audit backend reports through this module.
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
@@ -101,6 +98,7 @@ pub(crate) struct Denial {
 
 impl Denial {
     /// Creates a denial of `kind` on `path`.
+    #[cfg(test)]
     pub(crate) fn path(kind: AccessKind, path: impl Into<PathBuf>) -> Denial {
         Denial { kind, target: Target::Path(path.into()) }
     }

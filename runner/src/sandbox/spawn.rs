@@ -14,6 +14,7 @@
 
 use std::io;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use landlock::{RulesetCreated, RulesetStatus};
 
@@ -30,7 +31,7 @@ impl Confinement {
         let drop_caps = self.policy.proc;
         let mut command = command;
 
-        let thread = std::thread::Builder::new().name("runner-sandbox".to_string());
+        let thread = std::thread::Builder::new().name(self.next_thread_name());
         let handle = thread.spawn(move || {
             restrict_current_thread(ruleset, drop_caps)?;
             command.spawn()
@@ -66,18 +67,31 @@ impl Confinement {
         let ruleset = self.ruleset.try_clone()?;
         let drop_caps = self.policy.proc;
 
+        let name = self.next_thread_name();
         std::thread::scope(|scope| {
-            let handle = std::thread::Builder::new()
-                .name("runner-sandbox".to_string())
-                .spawn_scoped(scope, move || {
-                    restrict_current_thread(ruleset, drop_caps)?;
-                    Ok(func())
-                })?;
+            let handle = std::thread::Builder::new().name(name).spawn_scoped(scope, move || {
+                restrict_current_thread(ruleset, drop_caps)?;
+                Ok(func())
+            })?;
             match handle.join() {
                 Ok(result) => result,
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         })
+    }
+}
+
+impl Confinement {
+    /// Returns a name no other thread of this process had, `rnr-<n>`, at most
+    /// the 15 bytes a Linux thread name keeps, and remembers it for the audit
+    /// log's domain records.
+    fn next_thread_name(&self) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let name = format!("rnr-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.push(name.clone());
+        }
+        name
     }
 }
 

@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub(crate) output: Option<Output>,
     /// The sandbox mode; `None` runs tasks unconfined.
     pub(crate) sandbox: Option<SandboxMode>,
+    /// How the denied accesses of a failed sandboxed task are found.
+    pub(crate) denials: crate::DenialsMode,
     /// The index of the task learn mode runs unconfined under strace.
     pub(crate) learn: Option<usize>,
 }
@@ -215,7 +217,7 @@ impl Executor {
         options: Options,
     ) -> Result<Executor, Failure> {
         let mode = options.sandbox.unwrap_or(SandboxMode::Off);
-        let sandbox = Sandbox::new(mode)
+        let sandbox = Sandbox::with_denials(mode, options.denials)
             .map_err(|e| Failure::Other { message: format!("task: {e}"), code: 1 })?;
         if options.verbose && mode != SandboxMode::Off {
             errln!("task: sandbox {}", sandbox.status());
