@@ -352,7 +352,7 @@ fn run_steps(
     learning: Option<&Learning>,
 ) -> Result<Option<Outcome>> {
     let confinement = confined.confinement();
-    for step in &task.steps {
+    for (index, step) in task.steps.iter().enumerate() {
         if context.interrupt.triggered() {
             return Ok(Some(Outcome::Interrupted));
         }
@@ -409,14 +409,86 @@ fn run_steps(
                 }
             }
         };
-        if let Some(message) = failure {
+        if let Some(mut message) = failure {
             if context.interrupt.triggered() {
                 return Ok(Some(Outcome::Interrupted));
+            }
+            // A failed call reports the called task's own denials.
+            if let Some(confinement) = confinement
+                && confinement.traces_denials()
+                && !matches!(step, Step::Call(_))
+            {
+                message.push('\n');
+                match step {
+                    Step::Func { label, .. } => message.push_str(&format!(
+                        "sandbox: step `{label}` is a closure that runs inside the runner, so \
+                         `--denials=trace` cannot re-run it under strace"
+                    )),
+                    _ => message.push_str(&trace_denials(
+                        context,
+                        task,
+                        dir,
+                        confined,
+                        &task.steps[..=index],
+                    )),
+                }
             }
             return Ok(Some(Outcome::Failed { message }));
         }
     }
     Ok(None)
+}
+
+/// Re-runs `steps`, the steps of a failed sandboxed task up to the failing
+/// one, under strace with the task's ruleset and returns the report of the
+/// calls that were denied (`--denials=trace`).
+fn trace_denials(
+    context: &Context,
+    task: &Task,
+    dir: &Path,
+    confined: Confined,
+    steps: &[Step],
+) -> String {
+    let Some(confinement) = confined.confinement() else {
+        return String::new();
+    };
+    let trace = match confinement.denial_trace() {
+        Ok(trace) => trace,
+        Err(error) => return confinement.untraced_hint(&error.to_string()),
+    };
+    for step in steps {
+        let cmd_dir = match step {
+            Step::Cmd(cmd) => cmd.get_dir().map(|sub| dir.join(sub)),
+            _ => None,
+        };
+        let process_dir = cmd_dir.as_deref().unwrap_or(dir);
+        let mut process = match step {
+            Step::Cmd(cmd) => Process::from_cmd(&task.name, cmd, process_dir),
+            Step::Sh(script) => Process::from_script(&task.name, script, dir),
+            Step::Call(callee) => {
+                trace.skip(format!(
+                    "the re-run skipped step `{step}`, since task `{callee}` runs under its own \
+                     ruleset"
+                ));
+                continue;
+            }
+            Step::Func { label, .. } => {
+                trace.skip(format!(
+                    "the re-run skipped step `{label}`, a closure that runs inside the runner, \
+                     where strace cannot trace it"
+                ));
+                continue;
+            }
+        };
+        let traced = trace.command(process.dir);
+        process.wrapper = Some(traced.wrapper());
+        let _ = exec::run(&process, &task.env, confined, context.output, context.interrupt);
+        trace.record(traced);
+        if context.interrupt.triggered() {
+            break;
+        }
+    }
+    trace.report()
 }
 
 /// Runs one process step, under strace when `learning`; returns the
@@ -454,7 +526,10 @@ fn run_process(
         Ok(()) => None,
         Err(failure) => {
             let mut message = failure.describe(&step.to_string());
-            if let Some(confinement) = confinement {
+            // With `--denials=trace`, `run_steps` appends the re-run's report instead.
+            if let Some(confinement) =
+                confinement.filter(|confinement| !confinement.traces_denials())
+            {
                 let spawn_error = match &failure {
                     exec::Failure::Spawn(err) => Some(err),
                     exec::Failure::Exit(_) => None,

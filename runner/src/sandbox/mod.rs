@@ -60,6 +60,8 @@ mod tests;
 mod tmp_dir;
 #[cfg(target_os = "linux")]
 mod trace;
+#[cfg(all(test, target_os = "linux"))]
+mod trace_tests;
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -491,6 +493,47 @@ impl Learning {
     }
 
     pub(crate) fn report(&self, _access: &TaskAccess, _succeeded: bool) -> String {
+        match *self {}
+    }
+}
+
+/// The re-run of a failed task under strace; off Linux no value exists.
+#[cfg(not(target_os = "linux"))]
+pub(crate) enum DenialTrace {}
+
+#[cfg(not(target_os = "linux"))]
+impl Confinement {
+    /// Returns false: off Linux no task is confined, so none is re-run.
+    pub(crate) fn traces_denials(&self) -> bool {
+        false
+    }
+
+    /// Fails: strace runs on Linux only.
+    pub(crate) fn denial_trace(&self) -> Result<DenialTrace> {
+        Err(Error::sandbox(Some(&self.task), "strace runs on Linux only"))
+    }
+
+    /// Returns `reason`; off Linux there is no grants hint.
+    pub(crate) fn untraced_hint(&self, reason: &str) -> String {
+        format!("sandbox: {reason}")
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl DenialTrace {
+    pub(crate) fn command(&self, _dir: &Path) -> TracedCommand {
+        match *self {}
+    }
+
+    pub(crate) fn record(&self, traced: TracedCommand) {
+        match traced {}
+    }
+
+    pub(crate) fn skip(&self, _note: String) {
+        match *self {}
+    }
+
+    pub(crate) fn report(&self) -> String {
         match *self {}
     }
 }

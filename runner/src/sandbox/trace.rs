@@ -20,8 +20,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::sync::Mutex;
+
+use super::denial::{Denial, Mechanism, report};
 use super::program::resolve_program;
 use super::strace_log::{Access, Parser};
+use super::{Confinement, DenialsMode};
 use crate::exec::Wrapper;
 use crate::{Error, Result};
 
@@ -95,6 +99,7 @@ impl TracedCommand {
     /// Returns a copy of `command` that runs under strace, with the same
     /// environment changes and working directory. Standard streams are not
     /// copied, since `Command` does not expose them.
+    #[cfg_attr(not(feature = "taskfile"), allow(dead_code))]
     pub(crate) fn wrap(&self, command: &Command) -> Command {
         let mut wrapped = Command::new(&self.wrapper.program);
         wrapped.args(&self.wrapper.args).arg(command.get_program()).args(command.get_args());
@@ -120,4 +125,90 @@ impl TracedCommand {
         log::debug!("traced {} accesses in `{}`", accesses.len(), self.log.display());
         Ok(accesses)
     }
+}
+
+impl Confinement {
+    /// Returns whether a failure of this task is explained by re-running it
+    /// under strace (`--denials=trace`), in place of the grants hint.
+    pub(crate) fn traces_denials(&self) -> bool {
+        self.denials == DenialsMode::Trace
+    }
+
+    /// Starts the re-run of a failed task under strace with this ruleset.
+    /// Logs go to the task's private `TMPDIR`, which the ruleset lets it
+    /// write.
+    pub(crate) fn denial_trace(&self) -> Result<DenialTrace<'_>> {
+        let tracer = Tracer::locate(&self.task, self.tmp_dir())?;
+        Ok(DenialTrace {
+            confinement: self,
+            tracer,
+            accesses: Mutex::new(Vec::new()),
+            skipped: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Returns the hint for a failure that `--denials=trace` could not
+    /// explain, with the reason.
+    pub(crate) fn untraced_hint(&self, reason: &str) -> String {
+        format!("{}\nsandbox: {reason}", self.hint(None))
+    }
+}
+
+/// The re-run of a failed task's steps under strace, with the task's
+/// ruleset, which collects the calls that failed as denials do.
+pub(crate) struct DenialTrace<'a> {
+    confinement: &'a Confinement,
+    tracer: Tracer,
+    accesses: Mutex<Vec<Access>>,
+    skipped: Mutex<Vec<String>>,
+}
+
+impl DenialTrace<'_> {
+    /// Returns the wrapper for one re-run command started in `dir`; the
+    /// command's output is dropped, since the first run showed it.
+    pub(crate) fn command(&self, dir: &Path) -> TracedCommand {
+        self.tracer.command(dir, true)
+    }
+
+    /// Adds the accesses of a finished re-run command.
+    pub(crate) fn record(&self, traced: TracedCommand) {
+        match traced.finish() {
+            Ok(accesses) => lock(&self.accesses).extend(accesses),
+            Err(error) => log::debug!("task `{}`: no strace log: {error}", self.confinement.task),
+        }
+    }
+
+    /// Notes a step the re-run skipped and why, such as a closure, which
+    /// runs inside the runner where strace cannot follow it.
+    pub(crate) fn skip(&self, note: String) {
+        lock(&self.skipped).push(note);
+    }
+
+    /// Returns the denial report, or the grants hint when strace saw no
+    /// denied call, followed by the steps the re-run skipped.
+    pub(crate) fn report(&self) -> String {
+        let confinement = self.confinement;
+        let denials: Vec<Denial> = lock(&self.accesses)
+            .iter()
+            .filter(|access| access.is_denied())
+            .map(|access| Denial { kind: access.kind, target: access.target.clone() })
+            .collect();
+        let mut text = if denials.is_empty() {
+            confinement.untraced_hint(&format!(
+                "strace saw no denied call when it re-ran task `{}`",
+                confinement.task
+            ))
+        } else {
+            report(&confinement.task, &confinement.root, Mechanism::Trace, &denials)
+        };
+        for note in lock(&self.skipped).iter() {
+            text.push_str("\nsandbox: ");
+            text.push_str(note);
+        }
+        text
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
