@@ -39,6 +39,7 @@ use super::strace_log::Access;
 use super::tmp_dir::TmpDir;
 use super::trace::{TracedCommand, Tracer};
 use super::{Syntax, TaskAccess};
+use crate::generates::Generate;
 use crate::{Result, Scope};
 
 /// One learn run of a task: the tracer, its private `TMPDIR` and what the
@@ -147,8 +148,12 @@ impl Learned {
         let observed = observe(access.root, &root_real, &ignored, &system, accesses);
 
         let mut learned = Learned { probes: observed.probes.len(), ..Learned::default() };
-        learned.generates = propose_generates(&observed);
-        let generated = |path: &Path| covered_by_generates(&learned.generates, path);
+        let declared = declared_generates(access, &root_real);
+        learned.generates = propose_generates(&observed, &declared);
+        let generated = |path: &Path| {
+            covered_by_generates(&learned.generates, path)
+                || declared.iter().any(|(_, covered)| path.starts_with(covered))
+        };
         let outputs: BTreeSet<PathBuf> =
             observed.writes.iter().map(|(path, _)| path.clone()).collect();
         let sources: BTreeSet<PathBuf> = observed
@@ -314,12 +319,40 @@ fn follow_renames(path: &Path, renames: &[(&Path, &Path)]) -> PathBuf {
     current
 }
 
-/// Proposes `generates` entries, relative to the root.
-fn propose_generates(observed: &Observed) -> Vec<String> {
+/// Returns the task's `generates` entries relative to the root, each with
+/// the path it covers: the directory of a directory or glob entry, or the
+/// file.
+fn declared_generates(access: &TaskAccess, root_real: &Path) -> Vec<(String, PathBuf)> {
+    let relative = |path: &Path| -> Option<PathBuf> {
+        let stripped = path.strip_prefix(access.root).ok().map(Path::to_owned);
+        stripped.or_else(|| real_path(path).strip_prefix(root_real).ok().map(Path::to_owned))
+    };
+    let prefix = format!("{}/", access.root.display());
+    access
+        .generates
+        .iter()
+        .filter_map(|entry| {
+            let covered = match Generate::parse(access.root, entry) {
+                Generate::Dir(dir) | Generate::Glob { dir, .. } => dir,
+                Generate::File(file) => file,
+            };
+            let text = entry.strip_prefix(&prefix).unwrap_or(entry).to_string();
+            Some((text, relative(&covered)?))
+        })
+        .collect()
+}
+
+/// Proposes `generates` entries, relative to the root: the declared entry
+/// that covers a write, else one derived from the write.
+fn propose_generates(observed: &Observed, declared: &[(String, PathBuf)]) -> Vec<String> {
     let read_dirs: BTreeSet<&Path> =
         observed.reads.iter().filter_map(|path| path.parent()).collect();
     let mut entries = BTreeSet::new();
     for (path, _) in &observed.writes {
+        if let Some((entry, _)) = declared.iter().find(|(_, covered)| path.starts_with(covered)) {
+            entries.insert(entry.clone());
+            continue;
+        }
         let created = topmost_created(path, &observed.created_dirs);
         let entry = match (created, path.parent()) {
             (Some(dir), _) => format!("{}/", dir.display()),
@@ -723,8 +756,12 @@ mod tests {
         }
         observed.reads.insert("src/main.c".into());
         observed.writes.insert(("src/version.h".into(), AccessKind::Write));
-        let entries = propose_generates(&observed);
+        let entries = propose_generates(&observed, &[]);
         assert_eq!(entries, ["build/", "out/", "src/version.h", "top.txt"]);
+
+        let declared = [("out/**/*.txt".to_string(), PathBuf::from("out"))];
+        let entries = propose_generates(&observed, &declared);
+        assert_eq!(entries, ["build/", "out/**/*.txt", "src/version.h", "top.txt"]);
     }
 
     #[test]

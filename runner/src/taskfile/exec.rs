@@ -624,6 +624,8 @@ impl Executor {
 
         let mut deferred: Vec<&CmdDef> = Vec::new();
         let mut failure = None;
+        // The shell commands started so far, which `--denials=trace` re-runs.
+        let mut started: Vec<(&str, Vec<String>, Vec<String>)> = Vec::new();
         for cmd in &task.cmds {
             let (outcome, ignore) = match cmd {
                 Cmd::Defer(def) => {
@@ -652,6 +654,7 @@ impl Executor {
                             if !silent && !*cmd_silent || self.options.verbose {
                                 errln!("{}", messages::echo(&task.label, shown));
                             }
+                            started.push((cmd, set.clone(), shopt.clone()));
                             Some(self.run_shell(task, cmd, &set, &shopt, scope, confinement))
                         });
                     (outcome, *ignore_error)
@@ -686,6 +689,11 @@ impl Executor {
                         errln!("task: [{}] command error ignored: {error}", task.label);
                     }
                     continue;
+                }
+                if let Some(confinement) = confinement.filter(|c| c.traces_denials())
+                    && matches!(cmd, Cmd::Shell { .. })
+                {
+                    errln!("{}", self.trace_denials(task, confinement, &started));
                 }
                 failure = Some(error.wrap(&task.label));
                 break;
@@ -876,6 +884,8 @@ impl Executor {
             learning.record(traced);
         }
 
+        // With `--denials=trace`, `run_cmds` prints the re-run's report instead.
+        let confinement = confinement.filter(|confinement| !confinement.traces_denials());
         if let (Err(_), Some(confinement)) = (&result, confinement) {
             let hint = confinement.hint(None);
             if !hint.is_empty() {
@@ -883,6 +893,40 @@ impl Executor {
             }
         }
         result
+    }
+
+    /// Re-runs the `started` shell commands of a failed task, up to the
+    /// failing one, under strace with the task's ruleset, and returns the
+    /// report of the calls that were denied (`--denials=trace`). Their
+    /// output is dropped, since the first run showed it.
+    fn trace_denials(
+        &self,
+        task: &Compiled,
+        confinement: &Confinement,
+        started: &[(&str, Vec<String>, Vec<String>)],
+    ) -> String {
+        let trace = match confinement.denial_trace() {
+            Ok(trace) => trace,
+            Err(error) => return confinement.untraced_hint(&error.to_string()),
+        };
+        for (cmd, set, shopt) in started {
+            let script = shell::script(cmd, set, shopt);
+            let dir = super::vars::existing_ancestor(&task.dir);
+            let traced = trace.command(dir);
+            let mut command = traced.wrap(&shell::command(&script, dir, &task.env));
+            command.env("TMPDIR", confinement.tmp_dir());
+            command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            // NOTE: the re-run is not registered for cancellation; an
+            // interrupt reaches it only through the terminal's process group.
+            match confinement.spawn(command) {
+                Ok(mut child) => {
+                    let _ = child.wait();
+                }
+                Err(error) => log::debug!("task `{}`: re-run failed: {error}", task.name),
+            }
+            trace.record(traced);
+        }
+        trace.report()
     }
 
     /// Returns the learn run of `task`, when learn mode traces it.

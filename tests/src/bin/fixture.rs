@@ -162,6 +162,11 @@ open('out/result.txt', 'w').write(text)
                     .cmd(cmd!("python3", "gen.py")),
                 Task::new("failing").sh("cat data/a.txt; exit 4"),
                 Task::new("cargo").cmd(cmd!("cargo", "build", "--offline", "--quiet")),
+                Task::new("cargo-declared")
+                    .sources(["Cargo.toml", "src/main.rs"])
+                    .generates(["Cargo.lock", "target/"])
+                    .scopes([Scope::rust_toolchain(), Scope::git_config()])
+                    .cmd(cmd!("cargo", "build", "--offline", "--quiet")),
             ]
         }
         "denials" => {
