@@ -2,6 +2,7 @@
 
 mod cli;
 mod freshness;
+mod learn;
 mod library;
 mod sandbox;
 mod support;
