@@ -353,7 +353,7 @@ fn run_steps(
                     Ok(Err(err)) => Some(format!("step `{label}` failed: {err}")),
                     Err(_) => Some(format!("step `{label}` panicked")),
                 };
-                failure.map(|message| with_hint(message, confinement, None))
+                failure.map(|message| with_denials(message, confinement))
             }
         };
         if let Some(message) = failure {
@@ -387,6 +387,17 @@ fn run_process(
             Some(with_hint(message, confinement, spawn_error))
         }
     }
+}
+
+/// Appends the denied accesses of a confined task to a failed closure's
+/// message. A closure's error is its own, so unlike a command's failure it
+/// gets no grants summary when nothing was denied.
+fn with_denials(mut message: String, confinement: Option<&Confinement>) -> String {
+    if let Some(report) = confinement.and_then(Confinement::denial_report) {
+        message.push('\n');
+        message.push_str(&report);
+    }
+    message
 }
 
 /// Appends the sandbox's hint to a failure message of a confined task: the

@@ -59,6 +59,23 @@ fn undeclared_read_names_file_and_lines() {
 }
 
 #[test]
+fn closure_read_names_file() {
+    if !audit_available("closure_read_names_file") {
+        return;
+    }
+    let project = Project::new();
+    project.file("gen/extra.txt", "extra\n");
+
+    let output = project.run("denials", &["closure"]);
+
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("step `read-extra` failed"), "{err}");
+    assert!(err.contains("  read     gen/extra.txt\n"), "{err}");
+    assert!(err.contains("Rust:     .sources([\"gen/extra.txt\"])"), "{err}");
+}
+
+#[test]
 fn write_outside_generates_names_create() {
     if !audit_available("write_outside_generates_names_create") {
         return;
@@ -203,6 +220,38 @@ fn audit_state_unchanged_after_two_runners() {
     }
     let Some(after) = quiet_audit_state() else {
         eprintln!("SKIPPED audit_state_unchanged_after_two_runners: other runners kept listening");
+        return;
+    };
+    assert_eq!(after, before, "the audit `enabled` value changed");
+}
+
+#[test]
+fn audit_state_unchanged_after_interrupt() {
+    if !audit_available("audit_state_unchanged_after_interrupt") {
+        return;
+    }
+    let Some(before) = quiet_audit_state() else {
+        eprintln!("SKIPPED audit_state_unchanged_after_interrupt: other runners kept listening");
+        return;
+    };
+    let project = Project::new();
+    let mut child = project.fixture("denials").arg("wait").stderr(Stdio::null()).spawn().unwrap();
+    let started = project.path().join("out/started");
+    for _ in 0..100 {
+        if started.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(started.exists(), "the task did not start");
+
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+
+    assert!(!status.success());
+    let Some(after) = quiet_audit_state() else {
+        eprintln!("SKIPPED audit_state_unchanged_after_interrupt: other runners kept listening");
         return;
     };
     assert_eq!(after, before, "the audit `enabled` value changed");

@@ -153,6 +153,12 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "exec 3<>/dev/tcp/127.0.0.1/$DENIALS_PORT"
             )),
             Task::new("exit").sh("exit 3"),
+            Task::new("ok").sh("true"),
+            Task::new("closure").func("read-extra", |context| {
+                std::fs::read(context.root().join("gen/extra.txt"))?;
+                Ok(())
+            }),
+            Task::new("wait").generates(["out/"]).sh("touch out/started; exec sleep 30"),
         ],
         _ => return None,
     };
