@@ -162,7 +162,7 @@ fn denials_project() -> Project {
 }
 
 fn traced(project: &Project, task: &str) -> Output {
-    let mut command = project.fixture("denials");
+    let mut command = project.fixture("traced");
     command.arg(task).env("RUNNER_DENIALS", "trace").stdin(Stdio::null());
     command.output().unwrap()
 }
@@ -204,7 +204,7 @@ fn trace_reports_denied_connect_port() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let project = denials_project();
-    let mut command = project.fixture("denials");
+    let mut command = project.fixture("traced");
     command.args(["connect"]).env("RUNNER_DENIALS", "trace").env("FIXTURE_PORT", port.to_string());
     let output = command.output().unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -1,6 +1,7 @@
 //! Integration tests of the whole product, compiled into one test binary.
 
 mod cli;
+mod denials;
 mod freshness;
 mod learn;
 mod library;

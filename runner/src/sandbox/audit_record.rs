@@ -154,6 +154,9 @@ fn denials<'a>(blockers: &str, get: &dyn Fn(&str) -> Option<Value<'a>>) -> Vec<D
             log::debug!("audit: blocker `{blocker}` without an object");
             continue;
         };
+        if blocker == "fs.ioctl_dev" && is_isatty_probe(&target, get("ioctlcmd")) {
+            continue;
+        }
         let denial = Denial { kind, target };
         if !list.contains(&denial) {
             list.push(denial);
@@ -179,6 +182,17 @@ fn kind_of(blocker: &str) -> Option<AccessKind> {
         _ => return None,
     };
     Some(kind)
+}
+
+/// Returns whether a denied ioctl is `TCGETS` on a device other than a
+/// terminal: `isatty()` probing, say, `/dev/null`, which fails either way.
+fn is_isatty_probe(target: &Target, command: Option<Value>) -> bool {
+    const TCGETS: &str = "0x5401";
+    let Target::Path(path) = target else {
+        return false;
+    };
+    let terminal = ["/dev/tty", "/dev/pts", "/dev/ptmx"].iter().any(|dir| path.starts_with(dir));
+    !terminal && command.is_some_and(|command| command.text() == TCGETS)
 }
 
 fn port(value: Option<Value>) -> Option<Target> {
@@ -262,6 +276,19 @@ mod tests {
             let text = format!("audit(1.2:3): domain=a blockers={blocker} path=\"/p\" ino=2");
             assert_eq!(access(&text), vec![Denial::path(kind, "/p")], "{blocker}");
         }
+    }
+
+    #[test]
+    fn isatty_probe_skipped() {
+        let probe = "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/null\" \
+                     dev=\"devtmpfs\" ino=3 ioctlcmd=0x5401";
+        assert_eq!(access(probe), vec![]);
+        let terminal = "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/pts/0\" \
+                        ioctlcmd=0x5401";
+        assert_eq!(access(terminal), vec![Denial::path(AccessKind::Write, "/dev/pts/0")]);
+        let other =
+            "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/kvm\" ioctlcmd=0xae01";
+        assert_eq!(access(other), vec![Denial::path(AccessKind::Write, "/dev/kvm")]);
     }
 
     #[test]

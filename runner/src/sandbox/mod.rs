@@ -416,6 +416,16 @@ impl Confinement {
         }
     }
 
+    /// Returns the denial report of the task when the audit log showed
+    /// denials, and `None` otherwise.
+    pub(crate) fn denial_report(&self) -> Option<String> {
+        #[cfg(target_os = "linux")]
+        if let audit::Findings::Report(report) = self.audit_findings() {
+            return Some(report);
+        }
+        None
+    }
+
     fn remember_program(&self, command: &Command) {
         let path_env = command
             .get_envs()

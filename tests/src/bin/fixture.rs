@@ -169,7 +169,7 @@ open('out/result.txt', 'w').write(text)
                     .cmd(cmd!("cargo", "build", "--offline", "--quiet")),
             ]
         }
-        "denials" => {
+        "traced" => {
             let port = std::env::var("FIXTURE_PORT").unwrap_or_else(|_| "9".to_string());
             let connect =
                 "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])))";
@@ -184,6 +184,22 @@ open('out/result.txt', 'w').write(text)
                 Task::new("closure").func("fail", |_| Err("closure failed".into())),
             ]
         }
+        "denials" => vec![
+            Task::new("read-extra").sources(["a.txt"]).sh("cat a.txt gen/extra.txt"),
+            Task::new("write-outside").generates(["out/"]).sh("echo x > out/a; echo x > other/b"),
+            Task::new("connect").cmd(cmd!(
+                "bash",
+                "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/$DENIALS_PORT"
+            )),
+            Task::new("exit").sh("exit 3"),
+            Task::new("ok").sh("true"),
+            Task::new("closure").func("read-extra", |context| {
+                std::fs::read(context.root().join("gen/extra.txt"))?;
+                Ok(())
+            }),
+            Task::new("wait").generates(["out/"]).sh("touch out/started; exec sleep 30"),
+        ],
         _ => return None,
     };
     Some(tasks)
@@ -202,9 +218,10 @@ fn main() -> ExitCode {
     let root = std::env::current_dir().expect("the current directory is readable");
     let args: Vec<_> = args.collect();
     // The other scenarios observe their tasks through files such as `marks`
-    // that no task declares, so only the sandbox scenario runs with the
-    // product's default mode; `--sandbox` still overrides it.
-    let sandboxed = matches!(name.as_str(), "sandbox" | "denials");
+    // that no task declares, so only the sandbox, denials and traced
+    // scenarios run with the product's default mode; `--sandbox` still
+    // overrides it.
+    let sandboxed = matches!(name.as_str(), "sandbox" | "denials" | "traced");
     let default_sandbox = if sandboxed { SandboxMode::Warn } else { SandboxMode::Off };
     let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
     match runner.run(args) {
