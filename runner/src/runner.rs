@@ -280,7 +280,7 @@ impl Runner {
     }
 }
 
-/// Where and how a plan runs.
+/// The root, state directory, job count and learn target of one run of a plan.
 #[derive(Clone, Copy)]
 struct PlanRun<'a> {
     root: &'a Path,

@@ -1,7 +1,7 @@
 //! Learn mode: the declarations a task needs, from one unconfined run of its
 //! commands under strace.
 //!
-//! [`Learning`] holds the tracer and a private `TMPDIR` for the run and
+//! [`Learning`] contains the tracer and a private `TMPDIR` for the run and
 //! collects the accesses of each traced command. [`Learning::report`] turns
 //! the successful accesses into declarations:
 //!
@@ -53,7 +53,7 @@ pub(crate) struct Learning {
 }
 
 impl Learning {
-    /// Prepares a learn run of `task`; fails when strace is missing.
+    /// Prepares a learn run of `task`, or fails when strace is missing.
     pub(crate) fn start(task: &str) -> Result<Learning> {
         let tmp_dir = TmpDir::create(task)?;
         let tracer = Tracer::locate(task, tmp_dir.path())?;
@@ -112,7 +112,7 @@ pub(crate) struct Learned {
     pub(crate) sources: Vec<String>,
     pub(crate) generates: Vec<String>,
     pub(crate) scopes: Vec<Scope>,
-    /// What the current declarations get wrong, one line each.
+    /// The shortcomings of the current declarations, one line each.
     pub(crate) problems: Vec<String>,
     /// Files read below `/proc` and `/sys`.
     probes: usize,
@@ -674,7 +674,7 @@ fn real_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Returns `path` relative to `base`, both relative to the root; a path
+/// Returns `path` relative to `base`, both relative to the root. A path
 /// outside `base` is written with `..`.
 fn relative_to(base: &Path, path: &Path) -> PathBuf {
     if let Ok(relative) = path.strip_prefix(base) {

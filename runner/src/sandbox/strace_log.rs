@@ -230,7 +230,7 @@ impl Parser {
         };
         let Some(full) = self.path_arg(pid, dirfd, path) else { return };
         // A denied `O_CREAT` open of a file that exists was denied writing
-        // it. strace cannot say whether a successful one found the file, so
+        // it. strace does not show whether a successful one found the file, so
         // that counts as a create.
         let kind = match kind {
             AccessKind::Create if result.errno.is_some() && full.exists() => AccessKind::Write,
