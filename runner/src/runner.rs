@@ -203,6 +203,12 @@ impl Runner {
                         "`--learn` takes exactly one task: name the task to learn".to_string(),
                     ));
                 };
+                if options.dry_run {
+                    return Err(Error::usage(
+                        "`--learn` runs the task, so it cannot be combined with `--dry-run`"
+                            .to_string(),
+                    ));
+                }
                 let learn = graph.find(name)?;
                 let plan = Plan::new(&graph, &options.tasks)?;
                 let run = PlanRun { root: &root, state_dir: &state_dir, jobs, learn: Some(learn) };

@@ -778,6 +778,69 @@ mod tests {
         assert!(grants_allow(&grants, AccessKind::Create, Path::new("/out")));
     }
 
+    fn read(path: PathBuf) -> Access {
+        access(AccessKind::Read, Target::Path(path))
+    }
+
+    fn access(kind: AccessKind, target: Target) -> Access {
+        Access { pid: 1, kind, target, resolved: None, errno: None, renamed_to: None }
+    }
+
+    #[test]
+    fn analyze_proposes_and_compares() {
+        let guard = TmpDir::create("learn").unwrap();
+        let root = guard.path().join("project");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::create_dir_all(root.join("out")).unwrap();
+        std::fs::write(root.join("data/a.txt"), "a").unwrap();
+        std::fs::write(root.join("data/b.txt"), "b").unwrap();
+        std::fs::write(root.join("out/r.txt"), "ab").unwrap();
+        let tmp = TmpDir::create("learn-tmp").unwrap();
+        let mut failed = read(root.join("data/missing.txt"));
+        failed.errno = Some("ENOENT".to_string());
+        let accesses = vec![
+            read(root.join("data/a.txt")),
+            read(root.join("data/b.txt")),
+            failed,
+            access(AccessKind::Create, Target::Path(root.join("out"))),
+            access(AccessKind::Create, Target::Path(root.join("out/r.txt"))),
+            access(AccessKind::Execute, Target::Path("/usr/bin/env".into())),
+            read("/proc/self/stat".into()),
+            read(tmp.path().join("scratch")),
+            access(AccessKind::Connect, Target::Port(8080)),
+        ];
+
+        let none = TaskAccess {
+            task: "gen",
+            root: &root,
+            state_dir: &root.join(".runner"),
+            source_files: &[],
+            source_dirs: &[],
+            generates: &[],
+            scopes: &[],
+            dir: &root,
+            path_env: None,
+            syntax: Syntax::Rust,
+        };
+        let learned = Learned::analyze(&none, tmp.path(), &accesses);
+        assert_eq!(learned.sources, ["data/*"]);
+        assert_eq!(learned.generates, ["out/"]);
+        assert_eq!(learned.scopes, [Scope::tcp_connect(8080)]);
+        assert_eq!(learned.probes, 1);
+        assert_eq!(learned.problems.len(), 3, "{:#?}", learned.problems);
+        assert!(learned.problems[0].contains("data/a.txt, data/b.txt"), "{:?}", learned.problems);
+        assert!(learned.problems[1].contains("created out/r.txt"), "{:?}", learned.problems);
+        assert!(learned.problems[2].contains("TCP port 8080"), "{:?}", learned.problems);
+
+        let sources = [root.join("data/a.txt"), root.join("data/b.txt")];
+        let generates = ["out/".to_string()];
+        let scopes = [Scope::tcp_connect(8080)];
+        let right =
+            TaskAccess { source_files: &sources, generates: &generates, scopes: &scopes, ..none };
+        let learned = Learned::analyze(&right, tmp.path(), &accesses);
+        assert!(learned.problems.is_empty(), "{:#?}", learned.problems);
+    }
+
     #[test]
     fn relative_paths_to_task_dir() {
         assert_eq!(relative_to(Path::new("sub"), Path::new("sub/a.txt")), Path::new("a.txt"));
