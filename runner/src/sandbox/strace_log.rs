@@ -555,12 +555,15 @@ mod tests {
     #[test]
     fn escapes_decode_to_bytes() {
         let log = "5 mkdir(\"d\\303\\251\\\"x\", 0777) = 0\n\
-                   5 unlink(\"tab\\there\\x41, (q)\") = 0\n";
+                   5 unlink(\"tab\\there\\x41, (q)\") = 0\n\
+                   5 openat(AT_FDCWD</work>, \"a>b\", O_RDONLY) = 3</work/a\\76b>\n";
         let accesses = parse(log);
         assert_eq!(path(&accesses[0]), Path::new("/work/dé\"x"));
         assert_eq!(accesses[0].kind, AccessKind::Create);
         assert_eq!(path(&accesses[1]), Path::new("/work/tab\thereA, (q)"));
         assert_eq!(accesses[1].kind, AccessKind::Remove);
+        assert_eq!(path(&accesses[2]), Path::new("/work/a>b"));
+        assert_eq!(accesses[2].resolved.as_deref(), Some(Path::new("/work/a>b")));
     }
 
     #[test]
