@@ -68,7 +68,7 @@ use std::process::ExitCode;
 
 use crate::freshness::expand_sources;
 use crate::output::Verbosity;
-use crate::{Error, Options, Outcome, Report, Result, Runner, SandboxMode, Task};
+use crate::{Error, Options, Outcome, Report, Result, Runner, SandboxMode, SandboxStatus, Task};
 
 /// The state directory below `OUT_DIR`.
 const STATE_DIR: &str = ".runner";
@@ -302,6 +302,12 @@ fn failure_message(report: &Report) -> String {
     }
     if report.interrupted {
         message.push_str("the build script was interrupted\n");
+    }
+    // The sandbox hint names the command-line flag, which a build script has not.
+    let confined = !matches!(report.sandbox, SandboxStatus::Off { .. });
+    if confined && report.failed().next().is_some() {
+        message
+            .push_str("in a build script, set `RUNNER_SANDBOX=off` in place of `--no-sandbox`\n");
     }
     message
 }
