@@ -2,12 +2,14 @@
 //! directives cargo records, a sandbox denial reported as `cargo::error`, and
 //! a second build that leaves the build script alone.
 //!
-//! Each test builds a small package in its own directory below one shared
-//! target directory, `target/build-script-tests`, so runner is compiled once
-//! for all of them and again only when it changes. The packages live at fixed
-//! paths, so cargo reuses their build directories from run to run instead of
-//! piling up new ones. Cargo runs with `--offline` and reuses the workspace's
-//! `Cargo.lock`, so nothing is fetched.
+//! Every build shares one target directory, `target/build-script-tests`, so
+//! runner is compiled twice for the whole module and again only when it
+//! changes: once as the workspace member the example uses, once as the path
+//! dependency of the copied packages, which cargo hashes apart. Each copied
+//! package lives at a fixed path below that directory, so cargo reuses its
+//! build directories from run to run instead of piling up new ones. Cargo
+//! runs with `--offline` on the workspace's `Cargo.lock`, so nothing is
+//! fetched.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
