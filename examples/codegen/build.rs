@@ -1,5 +1,6 @@
 //! Generates `colors.rs` in `OUT_DIR` from `schema/colors.txt` with awk, as a
-//! runner task confined to the schema, the generator and its one output.
+//! runner task confined to its declarations: the schema, the generator, awk
+//! and the one output.
 
 use std::process::ExitCode;
 

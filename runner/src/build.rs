@@ -153,8 +153,8 @@ impl Build {
     /// Runs every task, confined as in any run, and returns the report. After
     /// a successful run it prints the `cargo::rerun-if-changed` and
     /// `cargo::rerun-if-env-changed` lines on stdout. A failed task is in the
-    /// report; a missing `CARGO_MANIFEST_DIR` or `OUT_DIR`, an invalid graph or
-    /// a sandbox that cannot be enforced is an error, and nothing runs.
+    /// report. A missing `CARGO_MANIFEST_DIR` or `OUT_DIR`, an invalid graph or
+    /// a sandbox that cannot be enforced is an error, and then nothing runs.
     pub fn run(self) -> Result<Report> {
         self.run_to(&mut io::stdout())
     }
@@ -236,7 +236,7 @@ fn required_dir<'a>(name: &str, value: Option<&'a Path>) -> Result<&'a Path> {
     }
 }
 
-/// Parses `RUNNER_SANDBOX`; unset or empty means the build's default mode.
+/// Parses `RUNNER_SANDBOX`. Unset or empty, it leaves the build's default mode.
 fn sandbox_mode(value: Option<&std::ffi::OsStr>) -> Result<Option<SandboxMode>> {
     let Some(value) = value.filter(|value| !value.is_empty()) else { return Ok(None) };
     let text = value.to_string_lossy();
@@ -303,7 +303,7 @@ fn failure_message(report: &Report) -> String {
     if report.interrupted {
         message.push_str("the build script was interrupted\n");
     }
-    // The sandbox hint names the command-line flag, which a build script has not.
+    // The sandbox hint names `--no-sandbox`, but a build script has no command line.
     let confined = !matches!(report.sandbox, SandboxStatus::Off { .. });
     if confined && report.failed().next().is_some() {
         message

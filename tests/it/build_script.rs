@@ -17,12 +17,12 @@ use std::time::{Duration, SystemTime};
 
 use crate::support::{self, Project, stderr, stdout};
 
-/// The repository root.
+/// Returns the repository root.
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate has a parent").into()
 }
 
-/// The target directory every build in this module shares.
+/// Returns the target directory that every build in this module shares.
 fn target_dir() -> PathBuf {
     let base = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => std::path::absolute(dir).expect("resolve CARGO_TARGET_DIR"),
@@ -50,7 +50,7 @@ fn cargo(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("run cargo")
 }
 
-/// Both streams of a cargo run, for assertion messages.
+/// Returns both streams of a cargo run, for assertion messages.
 fn both(output: &Output) -> String {
     format!("--- stdout\n{}--- stderr\n{}", stdout(output), stderr(output))
 }
@@ -260,8 +260,8 @@ fn build_script_write_outside_fails() {
 
     // Cargo keeps no `output` file of a failed run, but shows the script's
     // stdout in its error report, indented below `--- stdout`.
-    let shown = stderr(&output);
-    let directives: Vec<&str> = shown
+    let cargo_stderr = stderr(&output);
+    let directives: Vec<&str> = cargo_stderr
         .lines()
         .map(str::trim)
         .skip_while(|line| *line != "--- stdout")
@@ -273,14 +273,20 @@ fn build_script_write_outside_fails() {
         "task `escape` failed: command `cp schema.txt {}` exited with code 1",
         stray.display()
     );
-    assert!(directives.contains(&format!("cargo::error={failure}").as_str()), "{shown}");
-    assert!(directives.contains(&"cargo::error=sandbox: task `escape` was confined to"), "{shown}");
+    assert!(directives.contains(&format!("cargo::error={failure}").as_str()), "{cargo_stderr}");
+    assert!(
+        directives.contains(&"cargo::error=sandbox: task `escape` was confined to"),
+        "{cargo_stderr}"
+    );
     assert!(
         directives.contains(
             &"cargo::error=in a build script, set `RUNNER_SANDBOX=off` in place of `--no-sandbox`"
         ),
-        "{shown}"
+        "{cargo_stderr}"
     );
-    assert!(directives.iter().all(|line| line.starts_with("cargo::error=")), "{shown}");
-    assert!(shown.contains(&format!("error: codegen_escape@0.1.0: {failure}\n")), "{shown}");
+    assert!(directives.iter().all(|line| line.starts_with("cargo::error=")), "{cargo_stderr}");
+    assert!(
+        cargo_stderr.contains(&format!("error: codegen_escape@0.1.0: {failure}\n")),
+        "{cargo_stderr}"
+    );
 }
