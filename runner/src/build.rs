@@ -186,10 +186,12 @@ impl Build {
             );
             return Err(Error::env("OUT_DIR", message));
         }
-        let mut options = Options::default();
-        options.tasks = self.tasks.iter().map(|task| task.name().to_string()).collect();
-        options.sandbox = sandbox_mode(self.sandbox.as_deref())?;
-        options.verbosity = Verbosity::Normal;
+        let mut options = Options {
+            tasks: self.tasks.iter().map(|task| task.name().to_string()).collect(),
+            sandbox: sandbox_mode(self.sandbox.as_deref())?,
+            verbosity: Verbosity::Normal,
+            ..Options::default()
+        };
         if let Some(jobs) = self.jobs.as_deref().and_then(|jobs| jobs.to_str()?.parse().ok()) {
             options.jobs = std::cmp::max(jobs, 1);
         }
@@ -375,7 +377,7 @@ mod tests {
         }
     }
 
-    fn generator(package: &Package, build: &Build) -> Task {
+    fn generator(build: &Build) -> Task {
         let out = build.out("gen.txt");
         Task::new("gen")
             .sources(["schema/*.txt", "tools/gen.sh"])
@@ -393,7 +395,7 @@ mod tests {
         package.write("tools/gen.sh", "");
         package.write("notes.md", "unrelated\n");
         let build = package.build().default_sandbox(SandboxMode::Off);
-        let build = build.clone().task(generator(&package, &build));
+        let build = build.clone().task(generator(&build));
 
         let mut stdout = Vec::new();
         let report = build.clone().run_to(&mut stdout).unwrap();
@@ -424,8 +426,7 @@ mod tests {
         let package = Package::new("no-sources");
         package.write("schema/a.txt", "a\n");
         let build = package.build().default_sandbox(SandboxMode::Off);
-        let build =
-            build.clone().tasks([generator(&package, &build), Task::new("always").sh("true")]);
+        let build = build.clone().tasks([generator(&build), Task::new("always").sh("true")]);
 
         let mut stdout = Vec::new();
         let report = build.run_to(&mut stdout).unwrap();
@@ -535,7 +536,7 @@ mod tests {
         let package = Package::new("unrestricted");
         package.write("schema/a.txt", "a\n");
         let leak = package.root.join("leak.txt");
-        let task = generator(&package, &package.build())
+        let task = generator(&package.build())
             .sh(format!("if echo leak > '{}'; then exit 1; fi", leak.display()));
         let build = package.build().default_sandbox(SandboxMode::Enforce).task(task);
 
