@@ -13,10 +13,10 @@
 //! summary. Commands read `/dev/null`. After a successful run, stdout gets
 //! these lines and no others:
 //!
-//! | line | for |
-//! |---|---|
-//! | `cargo::rerun-if-changed=PATH` | every matched source file, and every directory a source glob walked, so an added file is noticed |
-//! | `cargo::rerun-if-env-changed=NAME` | every variable a task sets with `Task::env`, and `RUNNER_SANDBOX` |
+//! - `cargo::rerun-if-changed=PATH` for every matched source file, and for
+//!   every directory a source glob walked, so an added file is noticed;
+//! - `cargo::rerun-if-env-changed=NAME` for every variable a task sets with
+//!   `Task::env`, and for `RUNNER_SANDBOX`.
 //!
 //! Cargo compares modification times, so it reruns the build script when one
 //! of those paths is touched. Runner compares contents, so a touched but
@@ -257,6 +257,9 @@ fn rerun_directives(
     out_dir: &Path,
     state_dir: &Path,
 ) -> Result<String> {
+    if tasks.is_empty() {
+        return Ok(String::new());
+    }
     if let Some(task) = tasks.iter().find(|task| task.get_sources().is_empty()) {
         log::debug!(
             "task `{}` declares no sources, so no rerun directive is printed and cargo reruns \
@@ -279,12 +282,12 @@ fn rerun_directives(
 
     let mut lines = String::new();
     for path in &paths {
-        let text = path.to_string_lossy();
-        // A directive ends at the line break, so such a path cannot be named.
-        if text.contains(['\n', '\r']) {
-            log::warn!("source `{text}` contains a line break, so cargo cannot watch it");
+        // A directive is one line of UTF-8, so some paths cannot be named.
+        let Some(text) = path.to_str().filter(|text| !text.contains(['\n', '\r'])) else {
+            let path = path.display();
+            log::warn!("cargo cannot watch `{path}`: its path is not one line of UTF-8");
             continue;
-        }
+        };
         lines.push_str(&format!("cargo::rerun-if-changed={text}\n"));
     }
     for name in names {
@@ -432,6 +435,18 @@ mod tests {
         let report = build.run_to(&mut stdout).unwrap();
 
         assert!(report.success(), "{report:?}");
+        assert_eq!(String::from_utf8(stdout).unwrap(), "");
+    }
+
+    #[test]
+    fn no_tasks_print_no_directives() {
+        let package = Package::new("no-tasks");
+
+        let mut stdout = Vec::new();
+        let report = package.build().run_to(&mut stdout).unwrap();
+
+        assert!(report.success(), "{report:?}");
+        assert!(report.tasks.is_empty());
         assert_eq!(String::from_utf8(stdout).unwrap(), "");
     }
 
