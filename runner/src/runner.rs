@@ -36,7 +36,7 @@ pub struct Runner {
     root: Option<PathBuf>,
     state_dir: Option<PathBuf>,
     default_sandbox: SandboxMode,
-    /// The directory outside the root that `generates` may name; see
+    /// The directory outside the root that `generates` may name, set by
     /// `Runner::out_dir`.
     out_dir: Option<PathBuf>,
     stderr_only: bool,
