@@ -166,9 +166,7 @@ pub(crate) fn run(
             None => command.env_remove(key),
         };
     }
-    if process.wrapper.as_ref().is_some_and(|wrapper| wrapper.discard_output) {
-        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    } else if output.prefixed() {
+    if output.prefixed() {
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     }
     if output.is_stderr_only() {
@@ -176,6 +174,9 @@ pub(crate) fn run(
         if !output.prefixed() {
             command.stdout(stderr_copy().map_err(Failure::Spawn)?);
         }
+    }
+    if process.wrapper.as_ref().is_some_and(|wrapper| wrapper.discard_output) {
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     }
 
     let spawned = match confined {
