@@ -40,6 +40,10 @@ mod hint;
 #[cfg(target_os = "linux")]
 mod learn;
 #[cfg(target_os = "linux")]
+mod learn_compare;
+#[cfg(target_os = "linux")]
+mod learn_propose;
+#[cfg(target_os = "linux")]
 mod policy;
 #[cfg(target_os = "linux")]
 mod presets;
