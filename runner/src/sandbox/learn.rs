@@ -168,39 +168,46 @@ impl Learned {
         learned
     }
 
+    /// Renders the report. Right declarations get one line, and any other
+    /// report lists what the task used and what its declarations miss.
     fn render(&self, access: &TaskAccess, succeeded: bool, notes: &[String]) -> String {
         let task = access.task;
         let outcome = if succeeded { "succeeded" } else { "failed" };
-        let mut text = format!("learn: task `{task}` {outcome} under strace; it used:\n");
+        let mut text = if self.problems.is_empty() {
+            format!(
+                "learn: task `{task}` {outcome} under strace and declares everything it used: \
+                 nothing needs to change"
+            )
+        } else {
+            self.render_full(access, outcome)
+        };
+        for note in notes {
+            let _ = write!(text, "\nnote: {note}");
+        }
+        text
+    }
+
+    fn render_full(&self, access: &TaskAccess, outcome: &str) -> String {
+        let mut text = format!("learn: task `{}` {outcome} under strace; it used:\n", access.task);
         match access.syntax {
             Syntax::Rust => render_rust(&mut text, self),
             Syntax::Taskfile => render_taskfile(&mut text, self),
         }
         if self.probes > 0 {
+            let files = match self.probes {
+                1 => "1 file".to_string(),
+                count => format!("{count} files"),
+            };
             let _ = writeln!(
                 text,
-                "it also read {} below /proc or /sys, which the sandbox denies; most tools only \
-                 probe them, so declare {} only if the task fails without them",
-                if self.probes == 1 {
-                    "1 file".to_string()
-                } else {
-                    format!("{} files", self.probes)
-                },
+                "it also read {files} below /proc or /sys, which the sandbox denies; most tools \
+                 only probe them, so declare {} only if the task fails without them",
                 scope_text(access.syntax, &Scope::proc())
             );
         }
-        for note in notes {
-            let _ = writeln!(text, "note: {note}");
-        }
-        if self.problems.is_empty() {
-            let _ =
-                write!(text, "task `{task}` declares all of this already: nothing needs to change");
-        } else {
-            let _ = writeln!(text, "its current declarations miss:");
-            for problem in &self.problems {
-                let _ = writeln!(text, "  {problem}");
-            }
-            text.pop();
+        text.push_str("its current declarations miss:");
+        for problem in &self.problems {
+            let _ = write!(text, "\n  {problem}");
         }
         text
     }
