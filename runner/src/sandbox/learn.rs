@@ -7,10 +7,8 @@
 //!
 //! - sources: the project files read, collapsed into globs where exact
 //!   (`source_globs`), minus the files the task wrote;
-//! - generates: the project paths written, created, removed or renamed, as
-//!   the topmost directory the task created, else the file's directory,
-//!   else the file itself when its directory also holds sources or is the
-//!   project root;
+//! - generates: the project paths written, created, removed or renamed
+//!   (`learn_propose`);
 //! - scopes: programs run from `PATH`, presets that cover the toolchain paths
 //!   used (`denial::preset_for`), other paths outside the project as read,
 //!   write or exec scopes, and TCP ports.
@@ -19,7 +17,8 @@
 //! the private `TMPDIR` and the state directory. Reads below `/proc` and
 //! `/sys` are counted, not proposed, since most tools only probe them.
 //! The report then compares the proposal with the task's declarations by
-//! building the task's policy and checking each access against its grants.
+//! building the task's policy and checking each access against its grants
+//! (`learn_compare`).
 //!
 //! Limits: only what this one run did is seen, so a branch the run did not
 //! take is missing. Listing a project directory is not proposed.
