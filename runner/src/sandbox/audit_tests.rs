@@ -178,7 +178,9 @@ fn audit_state_restored_after_two_runs() {
         eprintln!("SKIPPED audit_state_restored_after_two_runs: another runner started meanwhile");
         return;
     }
-    assert_eq!(socket.status().unwrap().enabled, before.enabled);
+    let after = socket.status().unwrap();
+    assert_eq!(after.enabled, before.enabled);
+    assert_eq!(after.backlog_limit, before.backlog_limit);
 }
 
 #[test]
