@@ -1,9 +1,9 @@
 //! The audit backend of denial reports: Landlock's records in the kernel's
 //! audit log, collected while the run lasts.
 //!
-//! [`AuditLog::start`] checks once per run that the runner may use the log
-//! (Landlock ABI 7, `CAP_AUDIT_CONTROL`, `CAP_AUDIT_READ` and
-//! `CAP_AUDIT_WRITE`, which root has), switches auditing on if it is off
+//! [`AuditLog::start`] checks once per run that the runner may use the log.
+//! That needs Landlock ABI 7 and `CAP_AUDIT_CONTROL`, `CAP_AUDIT_READ` and
+//! `CAP_AUDIT_WRITE`, which root has. It switches auditing on if it is off
 //! (`audit_state.rs` restores it) and starts a listener thread on the
 //! `AUDIT_NLGRP_READLOG` multicast group.
 //!
@@ -20,10 +20,10 @@
 //! record of each domain whose thread has ended, which counts the domain's
 //! denials, so records the listener lost can be reported.
 //!
-//! Limits: a create is logged with the parent directory, because the
-//! kernel emits no `PATH` record without audit rules, so the report names
-//! the directory. The domain of the thread that asks is still alive, so its
-//! count is not checked.
+//! Limits: the kernel logs a create with the parent directory and, without
+//! audit rules, emits no `PATH` record with the new name (checked on Linux
+//! 6.18), so the report names the directory. The domain of the thread that
+//! asks is still alive, so its count is not checked.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -39,12 +39,12 @@ use super::audit_state::AuditEnabled;
 use super::denial::{Denial, Mechanism, report};
 use super::{Confinement, DenialsMode};
 
-/// The longest wait for late records after a task's commands ended.
+/// The maximum wait for late records after a task's commands ended.
 pub(crate) const SETTLE_TIMEOUT: Duration = Duration::from_millis(200);
 /// The first Landlock ABI that logs denials.
 const AUDIT_ABI: u32 = 7;
-/// The most records kept for domains not yet mapped to a process, so the
-/// records of other processes' domains cannot grow without bound.
+/// The maximum number of records kept for domains not yet mapped to a
+/// process, so the records of other processes' domains stay bounded.
 const MAX_PENDING_DENIALS: usize = 10_000;
 /// The prefix of the marker messages this runner writes into the log.
 const MARKER: &str = "runner-denials-marker";
@@ -152,9 +152,8 @@ impl AuditLog {
         };
         // The kernel acknowledges a marker once it is logged, which checks
         // CAP_AUDIT_WRITE for the markers after failed tasks. Waiting for its
-        // delivery costs a round trip through the kernel's audit thread, a
-        // few milliseconds on a loaded machine, so only `verify` waits; a
-        // failed task waits for its own marker anyway.
+        // delivery costs a round trip through the kernel's audit thread, so
+        // only `verify` waits. A failed task waits for its own marker anyway.
         let marker = log.send_marker().map_err(|error| match error.raw_os_error() {
             Some(libc::EPERM) => {
                 "writing to the audit log needs root or CAP_AUDIT_WRITE".to_string()
@@ -384,7 +383,7 @@ fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// What the audit log adds to a failed task's hint.
+/// The audit log's part of a failed task's hint.
 pub(super) enum Findings {
     /// The denial report, to print in place of the grants summary.
     Report(String),

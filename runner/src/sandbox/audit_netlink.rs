@@ -133,9 +133,9 @@ impl AuditSocket {
         }
     }
 
-    /// Sets whether auditing is enabled and, when given, the most records
-    /// the kernel queues before it drops them, and waits for the kernel's
-    /// answer.
+    /// Sets whether auditing is enabled and, when given, the maximum number
+    /// of records the kernel queues before it drops them. Waits for the
+    /// kernel's acknowledgement.
     pub(crate) fn set_enabled(
         &mut self,
         enabled: u32,

@@ -29,9 +29,10 @@ pub(crate) const LOCK_FILE: &str = "/run/runner-audit.lock";
 /// audit state to restore, when a runner switched auditing on.
 pub(crate) const MEMBERS_FILE: &str = "/run/runner-audit.state";
 
-/// The kernel's queue limit while a runner switched auditing on. The default
-/// of 64 records drops most of a burst of denials, since Landlock logs them
-/// without waiting for the queue; each queued record takes about 1 KiB.
+/// The kernel's queue limit while a runner switched auditing on. Landlock
+/// logs denials without waiting for room in the queue, so the default of 64
+/// records dropped 1869 of 2000 denials of one task on Linux 6.18. A queued
+/// record takes about 1 KiB.
 const BACKLOG_LIMIT: u32 = 8192;
 
 /// The audit state a runner found before it switched auditing on.

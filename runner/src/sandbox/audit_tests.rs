@@ -1,7 +1,7 @@
 //! Audit backend tests: real rulesets, the real audit log, real commands.
 //!
 //! They need root (or the audit capabilities) and Landlock ABI 7. Where the
-//! audit log is unavailable they print that they are skipped; where
+//! audit log is unavailable, they print that they are skipped. Where
 //! Landlock itself is missing, `RUNNER_TEST_REQUIRE_LANDLOCK=1` turns the
 //! skip into a failure, as in the other sandbox tests.
 

@@ -6,10 +6,10 @@
 //! that would allow it, in the builder's and in a Taskfile's syntax, and
 //! [`report`] renders the list that is appended to the failure message.
 //!
-//! The mapping is a rule of thumb, not a proof: project files read become
-//! `sources`, project paths written become `generates`, paths outside the
-//! project become path scopes or a preset that covers them, executables on
-//! `PATH` become program scopes and TCP ports become network scopes. Signals
+//! The mapping is a rule of thumb, not a proof. Project files read become
+//! `sources`, and project paths written become `generates`. Paths outside
+//! the project become path scopes or a preset that covers them, executables
+//! on `PATH` become program scopes and TCP ports become network scopes. Signals
 //! to processes outside the task have no declaration, because the sandbox
 //! always confines them to the task's own processes.
 
@@ -22,7 +22,7 @@ use super::hint::declare;
 use super::program::resolve_program;
 use crate::Scope;
 
-/// What a task tried to do.
+/// The kind of access a task tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum AccessKind {
     /// Read a file.
@@ -78,7 +78,7 @@ impl fmt::Display for AccessKind {
     }
 }
 
-/// What the task tried to access.
+/// The object of a denied access.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Target {
     /// A path, absolute. For a create whose name is unknown, the directory.
@@ -104,7 +104,7 @@ impl Denial {
     }
 }
 
-/// How the denials were found.
+/// The mechanism that found the denials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mechanism {
     /// Landlock's records in the kernel's audit log.
@@ -140,7 +140,7 @@ impl Suggestion {
         }
     }
 
-    /// A path scope, written relative to the root in the builder and with a
+    /// Builds a path scope, relative to the root in the builder and with a
     /// leading `./` in a Taskfile, whose paths resolve against its directory.
     fn project_scope(make: fn(PathBuf) -> Scope, relative: &Path) -> Suggestion {
         let rust = declare(Syntax::Rust, &make(relative.to_owned()));
@@ -193,9 +193,9 @@ fn suggest_project(kind: AccessKind, path: &Path, relative: &Path) -> Option<Sug
         AccessKind::Execute => Some(Suggestion::project_scope(Scope::Exec, relative)),
         AccessKind::Write if !is_dir => Some(Suggestion::key("generates", &entry(relative))),
         AccessKind::Create if !is_dir && is_top_level(relative) => {
-            // A literal file generate is created empty by the runner first,
-            // so the task may then open it; a directory at the root may not
-            // be granted.
+            // The runner creates a literal file generate empty before the
+            // task runs, so the task may open it. A directory at the root
+            // may not be granted.
             Some(Suggestion::key("generates", &entry(relative)))
         }
         _ => {
