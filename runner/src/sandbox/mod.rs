@@ -155,8 +155,10 @@ impl Sandbox {
         }
 
         #[cfg(target_os = "linux")]
-        let verify = denials == DenialsMode::Audit;
-        let started = audit::AuditLog::start(sandbox.abi, verify).map(Arc::new);
+        let started = {
+            let verify = denials == DenialsMode::Audit;
+            audit::AuditLog::start(sandbox.abi, verify).map(Arc::new)
+        };
         #[cfg(not(target_os = "linux"))]
         let started: std::result::Result<(), String> = Err("Landlock is Linux-only".to_string());
         match started {
