@@ -47,6 +47,9 @@ pub enum ErrorKind {
     State { message: String },
     /// A Taskfile could not be loaded.
     Taskfile { message: String, exit_code: u8 },
+    /// An environment variable the entry point needs is missing or invalid,
+    /// such as `OUT_DIR` outside a Cargo build script.
+    Env { name: String, message: String },
 }
 
 impl Error {
@@ -69,7 +72,8 @@ impl Error {
             | ErrorKind::DuplicateTask { .. }
             | ErrorKind::Cycle { .. }
             | ErrorKind::InvalidGlob { .. }
-            | ErrorKind::InvalidTask { .. } => 2,
+            | ErrorKind::InvalidTask { .. }
+            | ErrorKind::Env { .. } => 2,
             ErrorKind::Taskfile { exit_code, .. } => *exit_code,
             _ => 1,
         }
@@ -89,6 +93,10 @@ impl Error {
 
     pub(crate) fn sandbox(task: Option<&str>, message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Sandbox { task: task.map(str::to_string), message: message.into() })
+    }
+
+    pub(crate) fn env(name: &str, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Env { name: name.to_string(), message: message.into() })
     }
 
     pub(crate) fn state(message: impl Into<String>) -> Error {
@@ -135,6 +143,9 @@ impl fmt::Display for Error {
             ErrorKind::Sandbox { task: None, message } => write!(f, "sandbox: {message}"),
             ErrorKind::State { message } => write!(f, "state: {message}"),
             ErrorKind::Taskfile { message, .. } => write!(f, "{message}"),
+            ErrorKind::Env { name, message } => {
+                write!(f, "environment variable `{name}` {message}")
+            }
         }
     }
 }

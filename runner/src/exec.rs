@@ -7,10 +7,13 @@
 //! and stdout and stderr are piped, read line by line on the task's own
 //! thread (see `forward`) and written through `Output` with the task's
 //! prefix. When the task is sandboxed, the command is spawned through its
-//! `Confinement`, from a fresh thread restricted by the task's ruleset.
+//! `Confinement`, from a fresh thread restricted by the task's ruleset. When
+//! `Output` is stderr-only (in a Cargo build script), stdin is `/dev/null` and
+//! an unpiped stdout is a duplicate of the runner's stderr.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, IsTerminal};
+use std::os::fd::AsFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -126,7 +129,8 @@ pub(crate) fn run(
     // A command in a process group of its own is stopped by SIGTTIN when it
     // reads the terminal, so with one job and a terminal on stdin it stays in
     // the runner's foreground group.
-    let foreground = !output.prefixed() && std::io::stdin().is_terminal();
+    let foreground =
+        !output.prefixed() && !output.is_stderr_only() && std::io::stdin().is_terminal();
     if !foreground {
         command.process_group(0);
     }
@@ -144,6 +148,12 @@ pub(crate) fn run(
     }
     if output.prefixed() {
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    if output.is_stderr_only() {
+        command.stdin(Stdio::null());
+        if !output.prefixed() {
+            command.stdout(stderr_copy().map_err(Failure::Spawn)?);
+        }
     }
 
     let spawned = match confined {
@@ -168,6 +178,12 @@ pub(crate) fn run(
         Ok(status) => Err(Failure::Exit(status)),
         Err(err) => Err(Failure::Spawn(err)),
     }
+}
+
+/// Returns a duplicate of the runner's stderr, to serve as a command's stdout.
+fn stderr_copy() -> io::Result<Stdio> {
+    let fd = io::stderr().as_fd().try_clone_to_owned()?;
+    Ok(Stdio::from(fd))
 }
 
 /// Returns the `PATH` of the process: its own change, else the task's, else

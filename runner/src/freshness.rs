@@ -146,6 +146,21 @@ pub(crate) struct Check {
     inputs: Option<Inputs>,
 }
 
+/// Expands the sources of `task` as a check does: the state directory and the
+/// task's own outputs are never sources.
+pub(crate) fn expand_sources(
+    task: &Task,
+    root: &Path,
+    state_dir: &Path,
+) -> Result<sources::Expansion> {
+    let exclude = Exclude::default().dir(state_dir.to_path_buf()).outputs(
+        task.name(),
+        root,
+        task.get_generates(),
+    )?;
+    sources::expand(task.name(), root, task.get_sources(), &exclude)
+}
+
 /// The recorded state of a project, open for one run.
 pub(crate) struct Tracker {
     store: Store,
@@ -215,12 +230,7 @@ impl Tracker {
         }
 
         let started_ns = stat_cache::system_time_ns(SystemTime::now());
-        let exclude = Exclude::default().dir(self.state_dir().to_path_buf()).outputs(
-            task.name(),
-            root,
-            task.get_generates(),
-        )?;
-        let expansion = sources::expand(task.name(), root, task.get_sources(), &exclude)?;
+        let expansion = expand_sources(task, root, self.state_dir())?;
         if expansion.files.is_empty() && !task.get_sources().is_empty() {
             log::warn!(
                 "the sources of task `{}` match no file, so no edit can make it stale: check {:?}",

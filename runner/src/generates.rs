@@ -49,13 +49,21 @@ impl Generate {
 }
 
 /// Rejects a `generates` entry that the runner must not create or let a task
-/// write: one outside the project root, one whose directory is the root
-/// itself, which would make the whole project writable, and one that
-/// overlaps the state directory. The check is lexical: `.` and `..` are
-/// resolved and symlinks are not, so it needs no filesystem access and covers
-/// the whole graph in every mode before anything runs. The sandbox checks the
-/// real paths again.
-pub(crate) fn check_entry(task: &str, root: &Path, state_dir: &Path, entry: &str) -> Result<()> {
+/// write: one outside the project root and outside `out_dir`, one whose
+/// directory is the root itself, which would make the whole project
+/// writable, and one that overlaps the state directory. `out_dir` is the one
+/// directory outside the root that entries may name, a build script's
+/// `OUT_DIR`, or `None`. The check is lexical: `.` and `..` are resolved and
+/// symlinks are not, so it needs no filesystem access and covers the whole
+/// graph in every mode before anything runs. The sandbox checks the real
+/// paths again.
+pub(crate) fn check_entry(
+    task: &str,
+    root: &Path,
+    out_dir: Option<&Path>,
+    state_dir: &Path,
+    entry: &str,
+) -> Result<()> {
     let generate = Generate::parse(root, entry);
     let (path, is_dir) = match &generate {
         Generate::Dir(dir) | Generate::Glob { dir, .. } => (normalize(dir), true),
@@ -65,7 +73,16 @@ pub(crate) fn check_entry(task: &str, root: &Path, state_dir: &Path, entry: &str
     let state_dir = normalize(state_dir);
     let invalid = |message: String| Err(Error::invalid_task(task, message));
 
-    if !path.starts_with(&root) {
+    let in_out_dir = out_dir.is_some_and(|dir| path.starts_with(normalize(dir)));
+    if let (Some(out_dir), false) = (out_dir, in_out_dir || path.starts_with(&root)) {
+        return invalid(format!(
+            "`generates` entry `{entry}` is outside the package root `{}` and outside \
+             `OUT_DIR` `{}`: write generated files below `OUT_DIR`",
+            root.display(),
+            out_dir.display()
+        ));
+    }
+    if !path.starts_with(&root) && !in_out_dir {
         return invalid(format!(
             "`generates` entry `{entry}` is outside the project root `{}`: declare paths \
              outside the project with `Scope::write`",
@@ -123,7 +140,8 @@ mod tests {
     fn entries_outside_root_or_at_root_rejected() {
         let root = Path::new("/project");
         let state = Path::new("/project/.runner");
-        let check = |entry: &str| check_entry("t", root, state, entry).map_err(|e| e.to_string());
+        let check =
+            |entry: &str| check_entry("t", root, None, state, entry).map_err(|e| e.to_string());
 
         assert!(check("out/").is_ok());
         assert!(check("out/a.txt").is_ok());
@@ -136,6 +154,29 @@ mod tests {
         assert!(check("./").unwrap_err().contains("whole project root writable"));
         assert!(check(".runner/").unwrap_err().contains("state directory"));
         assert!(check(".runner/x.txt").unwrap_err().contains("state directory"));
+    }
+
+    #[test]
+    fn out_dir_entries_allowed() {
+        let root = Path::new("/project");
+        let out = Path::new("/target/debug/build/p-1/out");
+        let state = Path::new("/target/debug/build/p-1/out/.runner");
+        let check = |entry: &str| {
+            check_entry("t", root, Some(out), state, entry).map_err(|e| e.to_string())
+        };
+
+        assert!(check("/target/debug/build/p-1/out/gen.rs").is_ok());
+        assert!(check("/target/debug/build/p-1/out/gen/").is_ok());
+        assert!(check("/target/debug/build/p-1/out/gen/*.rs").is_ok());
+        assert!(check("out/").is_ok());
+        let outside = check("/target/debug/build/p-1/gen.rs").unwrap_err();
+        assert!(outside.contains("outside `OUT_DIR`"), "{outside}");
+        let escape = check("/target/debug/build/p-1/out/../x.rs").unwrap_err();
+        assert!(escape.contains("outside `OUT_DIR`"), "{escape}");
+        let whole = check("/target/debug/build/p-1/out/").unwrap_err();
+        assert!(whole.contains("state directory"), "{whole}");
+        let state_file = check("/target/debug/build/p-1/out/.runner/x").unwrap_err();
+        assert!(state_file.contains("state directory"), "{state_file}");
     }
 
     #[test]

@@ -27,6 +27,7 @@
 
 #[doc(hidden)]
 pub mod bench;
+pub mod build;
 mod cli;
 mod cmd;
 mod codec;

@@ -6,6 +6,10 @@
 //! With several jobs, the scheduler pipes each command's stdout and stderr and
 //! hands every line here, where it is written whole with a `[task]` prefix, so
 //! lines of concurrent tasks never tear. Diagnostics go through `log`, not here.
+//!
+//! In stderr-only mode, for a Cargo build script whose stdout carries cargo's
+//! directives, the runner's stdout lines and the commands' stdout go to stderr
+//! too, and commands read `/dev/null`.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -36,11 +40,25 @@ pub(crate) enum Stream {
 pub(crate) struct Output {
     verbosity: Verbosity,
     prefixed: bool,
+    stderr_only: bool,
 }
 
 impl Output {
     pub(crate) fn new(verbosity: Verbosity, prefixed: bool) -> Output {
-        Output { verbosity, prefixed }
+        Output { verbosity, prefixed, stderr_only: false }
+    }
+
+    /// Sends everything to stderr when `yes`, because stdout belongs to the
+    /// caller (a Cargo build script's stdout is parsed by cargo).
+    pub(crate) fn stderr_only(mut self, yes: bool) -> Output {
+        self.stderr_only = yes;
+        self
+    }
+
+    /// Returns whether stdout is reserved, so commands must write their
+    /// stdout to stderr and read no stdin.
+    pub(crate) fn is_stderr_only(&self) -> bool {
+        self.stderr_only
     }
 
     pub(crate) fn verbosity(&self) -> Verbosity {
@@ -69,8 +87,8 @@ impl Output {
         }
         // A closed stdout or stderr must not fail the task, so errors are ignored.
         let _ = match stream {
-            Stream::Stdout => io::stdout().lock().write_all(&text),
-            Stream::Stderr => io::stderr().lock().write_all(&text),
+            Stream::Stdout if !self.stderr_only => io::stdout().lock().write_all(&text),
+            Stream::Stdout | Stream::Stderr => io::stderr().lock().write_all(&text),
         };
     }
 
@@ -179,6 +197,9 @@ impl Output {
     }
 
     fn write_out(&self, text: &str) {
+        if self.stderr_only {
+            return self.write_err(text);
+        }
         let _ = io::stdout().lock().write_all(text.as_bytes());
     }
 

@@ -36,6 +36,10 @@ pub struct Runner {
     root: Option<PathBuf>,
     state_dir: Option<PathBuf>,
     default_sandbox: SandboxMode,
+    /// The directory outside the root that `generates` may name, set by
+    /// `Runner::out_dir`.
+    out_dir: Option<PathBuf>,
+    stderr_only: bool,
 }
 
 impl Default for Runner {
@@ -53,6 +57,8 @@ impl Runner {
             root: None,
             state_dir: None,
             default_sandbox: SandboxMode::Warn,
+            out_dir: None,
+            stderr_only: false,
         }
     }
 
@@ -88,6 +94,20 @@ impl Runner {
     /// `RUNNER_SANDBOX` chooses one. The default is `warn`.
     pub fn default_sandbox(mut self, mode: SandboxMode) -> Runner {
         self.default_sandbox = mode;
+        self
+    }
+
+    /// Lets `generates` entries name paths below `dir` although it lies
+    /// outside the root, for a build script's `OUT_DIR`.
+    pub(crate) fn out_dir(mut self, dir: PathBuf) -> Runner {
+        self.out_dir = Some(dir);
+        self
+    }
+
+    /// Prints everything on stderr and gives commands a null stdin, for a
+    /// build script, whose stdout cargo parses.
+    pub(crate) fn stderr_only(mut self) -> Runner {
+        self.stderr_only = true;
         self
     }
 
@@ -150,11 +170,12 @@ impl Runner {
         let state_dir = root.join(self.state_dir.as_deref().unwrap_or(Path::new(STATE_DIR)));
         for task in &graph.tasks {
             for entry in &task.generates {
-                crate::generates::check_entry(&task.name, &root, &state_dir, entry)?;
+                let out_dir = self.out_dir.as_deref();
+                crate::generates::check_entry(&task.name, &root, out_dir, &state_dir, entry)?;
             }
         }
         let jobs = if options.dry_run { 1 } else { options.jobs };
-        let output = Output::new(options.verbosity, jobs > 1);
+        let output = Output::new(options.verbosity, jobs > 1).stderr_only(self.stderr_only);
 
         let action = match options.action {
             Action::Run if options.tasks.is_empty() => Action::List,

@@ -1,5 +1,6 @@
 //! Integration tests of the whole product, compiled into one test binary.
 
+mod build_script;
 mod cli;
 mod denials;
 mod freshness;

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use runner::{Runner, SandboxMode, Scope, Task, cmd};
 
 /// The files every cargo task of this workspace reads.
-const WORKSPACE_SOURCES: [&str; 12] = [
+const WORKSPACE_SOURCES: [&str; 15] = [
     "Cargo.toml",
     "Cargo.lock",
     ".cargo/config.toml",
@@ -28,6 +28,9 @@ const WORKSPACE_SOURCES: [&str; 12] = [
     "examples/Cargo.toml",
     "examples/**/*.rs",
     "examples/quickstart/words/*",
+    "examples/codegen/Cargo.toml",
+    "examples/codegen/schema/*",
+    "examples/codegen/tools/*",
     "tests/**/*",
     "README.md",
 ];
