@@ -324,8 +324,8 @@ pub(crate) fn yaml_scalar(text: &str) -> String {
 /// root where under it, and both declaration lines. The first line names
 /// the mechanism. Returns an empty string when `denials` is empty.
 pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[Denial]) -> String {
-    let unique: BTreeSet<(&Target, AccessKind)> =
-        denials.iter().map(|denial| (&denial.target, denial.kind)).collect();
+    let unique: BTreeSet<(Target, AccessKind)> =
+        denials.iter().map(|denial| (merge_processes(&denial.target), denial.kind)).collect();
     if unique.is_empty() {
         return String::new();
     }
@@ -337,7 +337,7 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     let mut text =
         format!("sandbox: task `{task}` was denied {count}, {}:\n", mechanism.describe());
     for (target, kind) in unique {
-        let denial = &Denial { kind, target: target.clone() };
+        let denial = &Denial { kind, target };
         let _ = writeln!(text, "  {:<8} {}", denial.kind.name(), describe_target(root, denial));
         match suggest(root, denial) {
             Some(suggestion) => {
@@ -351,6 +351,26 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     }
     text.pop();
     text
+}
+
+/// Writes `/proc/<pid>` for the directory of any one process, such as
+/// `/proc/1234/mounts`, so the same read by several processes is listed once.
+fn merge_processes(target: &Target) -> Target {
+    let Target::Path(path) = target else {
+        return target.clone();
+    };
+    let Ok(rest) = path.strip_prefix("/proc") else {
+        return target.clone();
+    };
+    let mut parts = rest.components();
+    let is_pid = parts
+        .next()
+        .and_then(|part| part.as_os_str().to_str())
+        .is_some_and(|part| part.bytes().all(|byte| byte.is_ascii_digit()));
+    if !is_pid {
+        return target.clone();
+    }
+    Target::Path(Path::new("/proc/<pid>").join(parts.as_path()))
 }
 
 fn describe_target(root: &Path, denial: &Denial) -> String {
@@ -553,5 +573,19 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
         assert_eq!(text, expected);
         assert!(report("build", &root, Mechanism::Trace, &denials[..1]).contains("under strace"));
         assert_eq!(report("build", &root, Mechanism::Audit, &[]), "");
+    }
+
+    #[test]
+    fn report_merges_process_directories() {
+        let (_guard, root) = project();
+        let denials = [
+            Denial::path(AccessKind::Read, "/proc/18266/mounts"),
+            Denial::path(AccessKind::Read, "/proc/18267/mounts"),
+            Denial::path(AccessKind::Read, "/proc/filesystems"),
+        ];
+        let text = report("build", &root, Mechanism::Audit, &denials);
+        assert!(text.contains("was denied 2 accesses"), "{text}");
+        assert!(text.contains("  read     /proc/<pid>/mounts\n"), "{text}");
+        assert!(text.contains("  read     /proc/filesystems\n"), "{text}");
     }
 }
