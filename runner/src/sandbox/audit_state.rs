@@ -181,20 +181,16 @@ fn write_prior(file: &mut File, prior: Option<Prior>) -> io::Result<()> {
     file.sync_data()
 }
 
-/// Returns whether any runner holds a membership now, by trying the
-/// exclusive lock on a fresh descriptor while holding the join lock.
+/// Reads the audit status while no runner listens, holding the join lock so
+/// that none joins meanwhile. Returns `None` when a runner holds a
+/// membership or the status cannot be read.
 #[cfg(test)]
-pub(crate) fn runners_listening() -> bool {
-    let Ok(lock) = open(LOCK_FILE) else {
-        return false;
-    };
-    if flock(&lock, libc::LOCK_EX).is_err() {
-        return false;
-    }
-    let Ok(members) = open(MEMBERS_FILE) else {
-        return false;
-    };
-    flock(&members, libc::LOCK_EX | libc::LOCK_NB).is_err()
+pub(crate) fn status_without_runners() -> Option<super::audit_netlink::AuditStatus> {
+    let lock = open(LOCK_FILE).ok()?;
+    flock(&lock, libc::LOCK_EX).ok()?;
+    let members = open(MEMBERS_FILE).ok()?;
+    flock(&members, libc::LOCK_EX | libc::LOCK_NB).ok()?;
+    AuditSocket::open().and_then(|mut socket| socket.status()).ok()
 }
 
 #[cfg(test)]
