@@ -118,6 +118,27 @@ fn create_outside_generates_reported() {
 }
 
 #[test]
+fn execute_after_exec_reported() {
+    let _shared = AUDIT_STATE.read();
+    let Some(sandbox) = audited("execute_after_exec_reported") else { return };
+    let project = Project::new("audit-exec");
+    let script = project.root.join("tools/run.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let confinement = project.prepare(&sandbox, std::slice::from_ref(&script), &[]);
+
+    // The shell runs after an exec, so its denial is logged only because the
+    // ruleset sets `log_new_exec`.
+    assert!(!sh(&confinement, &project, "./tools/run.sh"), "executing an undeclared script");
+    let hint = confinement.hint(None);
+
+    assert!(hint.contains("  execute  tools/run.sh\n"), "{hint}");
+    assert!(hint.contains("Rust:     .scopes([Scope::exec(\"tools/run.sh\")])"), "{hint}");
+    assert!(hint.contains("Taskfile: scopes: [{path: ./tools/run.sh, mode: rx}]"), "{hint}");
+}
+
+#[test]
 fn connect_from_closure_reported() {
     let _shared = AUDIT_STATE.read();
     let Some(sandbox) = audited("connect_from_closure_reported") else { return };
