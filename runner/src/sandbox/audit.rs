@@ -54,7 +54,8 @@ const MARKER: &str = "runner-denials-marker";
 pub(crate) struct Collected {
     pub(crate) denials: Vec<Denial>,
     /// Denials the kernel counted for the task's ended domains but the
-    /// listener did not receive.
+    /// listener did not receive, because the kernel or the socket dropped
+    /// their records.
     pub(crate) lost: u64,
     /// Whether the marker came back in time; if not, late records may be
     /// missing.
@@ -211,15 +212,23 @@ impl AuditLog {
         }
         drop(state);
 
-        if let Ok(status) = self
-            .requests
-            .lock()
-            .map_err(|_| ())
-            .and_then(|mut socket| socket.status().map_err(|_| ()))
-        {
-            collected.kernel_lost = status.lost.saturating_sub(self.lost_at_start);
-        }
+        collected.kernel_lost = self.kernel_lost();
         collected
+    }
+
+    /// Returns how many records the kernel dropped since the run started, or
+    /// 0 when the status cannot be read.
+    fn kernel_lost(&self) -> u32 {
+        let Ok(mut socket) = self.requests.lock() else {
+            return 0;
+        };
+        match socket.status() {
+            Ok(status) => status.lost.saturating_sub(self.lost_at_start),
+            Err(error) => {
+                log::debug!("audit: failed to read the audit status: {error}");
+                0
+            }
+        }
     }
 
     fn send_marker(&self) -> io::Result<String> {
@@ -411,8 +420,8 @@ impl Confinement {
         let mut warnings = Vec::new();
         if collected.lost > 0 {
             warnings.push(format!(
-                "sandbox: the audit listener missed {} of the task's denials, so the list is \
-                 incomplete",
+                "sandbox: {} of the task's denials never arrived from the audit log, so the \
+                 list is incomplete",
                 collected.lost
             ));
         }

@@ -96,7 +96,7 @@ fn undeclared_read_reported() {
     assert!(hint.contains("Rust:     .sources([\"gen/extra.txt\"])"), "{hint}");
     assert!(hint.contains("Taskfile: sources: [gen/extra.txt]"), "{hint}");
     assert!(!hint.contains(" a.txt\n"), "the declared source is not denied: {hint}");
-    assert!(!hint.contains("missed"), "{hint}");
+    assert!(!hint.contains("incomplete"), "{hint}");
 }
 
 #[test]
@@ -154,6 +154,21 @@ fn connect_from_closure_reported() {
     assert!(hint.contains(&format!("  connect  TCP port {port}\n")), "{hint}");
     assert!(hint.contains(&format!(".scopes([Scope::tcp_connect({port})])")), "{hint}");
     assert!(hint.contains(&format!("scopes: [{{network: tcp-connect:{port}}}]")), "{hint}");
+}
+
+#[test]
+fn signal_outside_task_reported() {
+    let _shared = AUDIT_STATE.read();
+    let Some(sandbox) = audited("signal_outside_task_reported") else { return };
+    let project = Project::new("audit-signal");
+    let confinement = project.prepare(&sandbox, &[], &[]);
+    let runner = std::process::id();
+
+    assert!(!sh(&confinement, &project, &format!("kill -0 {runner}")), "signalling the runner");
+    let hint = confinement.hint(None);
+
+    assert!(hint.contains(&format!("  signal   process {runner} (`")), "{hint}");
+    assert!(hint.contains("a task may signal only its own processes"), "{hint}");
 }
 
 #[test]
