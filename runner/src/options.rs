@@ -56,7 +56,7 @@ pub struct Options {
     pub force: Force,
     /// The sandbox mode, or `None` for the runner's default.
     pub sandbox: Option<SandboxMode>,
-    /// How the denied accesses of a failed sandboxed task are found.
+    /// The source of the denied accesses listed when a sandboxed task fails.
     pub denials: DenialsMode,
     /// How much is printed.
     pub verbosity: Verbosity,

@@ -3,7 +3,7 @@
 //! that allows each access.
 //!
 //! The audit log needs root and Landlock ABI 7. Where a probe run with
-//! `--denials=audit` fails, each test prints that it is skipped; where
+//! `--denials=audit` fails, each test prints that it is skipped. Where
 //! Landlock itself is missing, `RUNNER_TEST_REQUIRE_LANDLOCK=1` turns the
 //! skip into a failure.
 

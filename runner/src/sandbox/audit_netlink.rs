@@ -16,6 +16,7 @@ const AUDIT_SET: u16 = 1001;
 /// A message from user space, which the kernel logs with this type.
 pub(crate) const AUDIT_USER_MSG: u16 = 1112;
 const AUDIT_STATUS_ENABLED: u32 = 0x1;
+const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x10;
 const AUDIT_NLGRP_READLOG: u32 = 1;
 /// The receive buffer of the multicast socket, so a burst of denials is
 /// queued instead of dropped while the listener is busy.
@@ -132,9 +133,20 @@ impl AuditSocket {
         }
     }
 
-    /// Sets whether auditing is enabled and waits for the kernel's answer.
-    pub(crate) fn set_enabled(&mut self, enabled: u32) -> io::Result<()> {
-        let status = AuditStatus { mask: AUDIT_STATUS_ENABLED, enabled, ..AuditStatus::default() };
+    /// Sets whether auditing is enabled and, when given, the maximum number
+    /// of records the kernel queues before it drops them. Waits for the
+    /// kernel's acknowledgement.
+    pub(crate) fn set_enabled(
+        &mut self,
+        enabled: u32,
+        backlog_limit: Option<u32>,
+    ) -> io::Result<()> {
+        let mut status =
+            AuditStatus { mask: AUDIT_STATUS_ENABLED, enabled, ..AuditStatus::default() };
+        if let Some(limit) = backlog_limit {
+            status.mask |= AUDIT_STATUS_BACKLOG_LIMIT;
+            status.backlog_limit = limit;
+        }
         // SAFETY: AuditStatus is repr(C) plain data without padding.
         let bytes = unsafe {
             std::slice::from_raw_parts(

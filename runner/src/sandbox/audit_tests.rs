@@ -1,7 +1,7 @@
 //! Audit backend tests: real rulesets, the real audit log, real commands.
 //!
 //! They need root (or the audit capabilities) and Landlock ABI 7. Where the
-//! audit log is unavailable they print that they are skipped; where
+//! audit log is unavailable, they print that they are skipped. Where
 //! Landlock itself is missing, `RUNNER_TEST_REQUIRE_LANDLOCK=1` turns the
 //! skip into a failure, as in the other sandbox tests.
 
@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::RwLock;
 
 use super::audit_netlink::AuditSocket;
-use super::audit_state::runners_listening;
+use super::audit_state::status_without_runners;
 use super::tests::skip_without_landlock;
 use super::tmp_dir::TmpDir;
 use super::*;
@@ -96,7 +96,7 @@ fn undeclared_read_reported() {
     assert!(hint.contains("Rust:     .sources([\"gen/extra.txt\"])"), "{hint}");
     assert!(hint.contains("Taskfile: sources: [gen/extra.txt]"), "{hint}");
     assert!(!hint.contains(" a.txt\n"), "the declared source is not denied: {hint}");
-    assert!(!hint.contains("missed"), "{hint}");
+    assert!(!hint.contains("incomplete"), "{hint}");
 }
 
 #[test]
@@ -118,6 +118,27 @@ fn create_outside_generates_reported() {
 }
 
 #[test]
+fn execute_after_exec_reported() {
+    let _shared = AUDIT_STATE.read();
+    let Some(sandbox) = audited("execute_after_exec_reported") else { return };
+    let project = Project::new("audit-exec");
+    let script = project.root.join("tools/run.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let confinement = project.prepare(&sandbox, std::slice::from_ref(&script), &[]);
+
+    // The shell runs after an exec, so its denial is logged only because the
+    // ruleset sets `log_new_exec`.
+    assert!(!sh(&confinement, &project, "./tools/run.sh"), "executing an undeclared script");
+    let hint = confinement.hint(None);
+
+    assert!(hint.contains("  execute  tools/run.sh\n"), "{hint}");
+    assert!(hint.contains("Rust:     .scopes([Scope::exec(\"tools/run.sh\")])"), "{hint}");
+    assert!(hint.contains("Taskfile: scopes: [{path: ./tools/run.sh, mode: rx}]"), "{hint}");
+}
+
+#[test]
 fn connect_from_closure_reported() {
     let _shared = AUDIT_STATE.read();
     let Some(sandbox) = audited("connect_from_closure_reported") else { return };
@@ -133,6 +154,21 @@ fn connect_from_closure_reported() {
     assert!(hint.contains(&format!("  connect  TCP port {port}\n")), "{hint}");
     assert!(hint.contains(&format!(".scopes([Scope::tcp_connect({port})])")), "{hint}");
     assert!(hint.contains(&format!("scopes: [{{network: tcp-connect:{port}}}]")), "{hint}");
+}
+
+#[test]
+fn signal_outside_task_reported() {
+    let _shared = AUDIT_STATE.read();
+    let Some(sandbox) = audited("signal_outside_task_reported") else { return };
+    let project = Project::new("audit-signal");
+    let confinement = project.prepare(&sandbox, &[], &[]);
+    let runner = std::process::id();
+
+    assert!(!sh(&confinement, &project, &format!("kill -0 {runner}")), "signalling the runner");
+    let hint = confinement.hint(None);
+
+    assert!(hint.contains(&format!("  signal   process {runner} (`")), "{hint}");
+    assert!(hint.contains("a task may signal only its own processes"), "{hint}");
 }
 
 #[test]
@@ -152,20 +188,14 @@ fn no_denial_keeps_grants_hint() {
 #[test]
 fn audit_state_restored_after_two_runs() {
     let _exclusive = AUDIT_STATE.write();
-    if runners_listening() {
+    let Some(before) = status_without_runners() else {
         eprintln!(
-            "SKIPPED audit_state_restored_after_two_runs: other runners listen to the audit log"
+            "SKIPPED audit_state_restored_after_two_runs: other runners listen to the audit log, \
+             or its status cannot be read"
         );
         return;
-    }
-    let Ok(mut socket) = AuditSocket::open() else {
-        eprintln!("SKIPPED audit_state_restored_after_two_runs: no audit socket");
-        return;
     };
-    let Ok(before) = socket.status() else {
-        eprintln!("SKIPPED audit_state_restored_after_two_runs: reading the audit status failed");
-        return;
-    };
+    let mut socket = AuditSocket::open().unwrap();
 
     let Some(first) = audited("audit_state_restored_after_two_runs") else { return };
     let second = audited("audit_state_restored_after_two_runs").unwrap();
@@ -174,11 +204,12 @@ fn audit_state_restored_after_two_runs() {
     assert_ne!(socket.status().unwrap().enabled, 0, "auditing stays on for the second runner");
     drop(second);
 
-    if runners_listening() {
+    let Some(after) = status_without_runners() else {
         eprintln!("SKIPPED audit_state_restored_after_two_runs: another runner started meanwhile");
         return;
-    }
-    assert_eq!(socket.status().unwrap().enabled, before.enabled);
+    };
+    assert_eq!(after.enabled, before.enabled);
+    assert_eq!(after.backlog_limit, before.backlog_limit);
 }
 
 #[test]

@@ -6,10 +6,10 @@
 //! that would allow it, in the builder's and in a Taskfile's syntax, and
 //! [`report`] renders the list that is appended to the failure message.
 //!
-//! The mapping is a rule of thumb, not a proof: project files read become
-//! `sources`, project paths written become `generates`, paths outside the
-//! project become path scopes or a preset that covers them, executables on
-//! `PATH` become program scopes and TCP ports become network scopes. Signals
+//! The mapping is a rule of thumb, not a proof. Project files read become
+//! `sources`, and project paths written become `generates`. Paths outside
+//! the project become path scopes or a preset that covers them, executables
+//! on `PATH` become program scopes and TCP ports become network scopes. Signals
 //! to processes outside the task have no declaration, because the sandbox
 //! always confines them to the task's own processes.
 
@@ -22,7 +22,7 @@ use super::hint::declare;
 use super::program::resolve_program;
 use crate::Scope;
 
-/// What a task tried to do.
+/// The kind of access a task tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum AccessKind {
     /// Read a file.
@@ -78,7 +78,7 @@ impl fmt::Display for AccessKind {
     }
 }
 
-/// What the task tried to access.
+/// The object of a denied access.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Target {
     /// A path, absolute. For a create whose name is unknown, the directory.
@@ -104,7 +104,7 @@ impl Denial {
     }
 }
 
-/// How the denials were found.
+/// The mechanism that found the denials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Mechanism {
     /// Landlock's records in the kernel's audit log.
@@ -140,7 +140,7 @@ impl Suggestion {
         }
     }
 
-    /// A path scope, written relative to the root in the builder and with a
+    /// Builds a path scope, relative to the root in the builder and with a
     /// leading `./` in a Taskfile, whose paths resolve against its directory.
     fn project_scope(make: fn(PathBuf) -> Scope, relative: &Path) -> Suggestion {
         let rust = declare(Syntax::Rust, &make(relative.to_owned()));
@@ -193,9 +193,9 @@ fn suggest_project(kind: AccessKind, path: &Path, relative: &Path) -> Option<Sug
         AccessKind::Execute => Some(Suggestion::project_scope(Scope::Exec, relative)),
         AccessKind::Write if !is_dir => Some(Suggestion::key("generates", &entry(relative))),
         AccessKind::Create if !is_dir && is_top_level(relative) => {
-            // A literal file generate is created empty by the runner first,
-            // so the task may then open it; a directory at the root may not
-            // be granted.
+            // The runner creates a literal file generate empty before the
+            // task runs, so the task may open it. A directory at the root
+            // may not be granted.
             Some(Suggestion::key("generates", &entry(relative)))
         }
         _ => {
@@ -324,8 +324,8 @@ pub(crate) fn yaml_scalar(text: &str) -> String {
 /// root where under it, and both declaration lines. The first line names
 /// the mechanism. Returns an empty string when `denials` is empty.
 pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[Denial]) -> String {
-    let unique: BTreeSet<(&Target, AccessKind)> =
-        denials.iter().map(|denial| (&denial.target, denial.kind)).collect();
+    let unique: BTreeSet<(Target, AccessKind)> =
+        denials.iter().map(|denial| (merge_processes(&denial.target), denial.kind)).collect();
     if unique.is_empty() {
         return String::new();
     }
@@ -337,7 +337,7 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     let mut text =
         format!("sandbox: task `{task}` was denied {count}, {}:\n", mechanism.describe());
     for (target, kind) in unique {
-        let denial = &Denial { kind, target: target.clone() };
+        let denial = &Denial { kind, target };
         let _ = writeln!(text, "  {:<8} {}", denial.kind.name(), describe_target(root, denial));
         match suggest(root, denial) {
             Some(suggestion) => {
@@ -351,6 +351,26 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     }
     text.pop();
     text
+}
+
+/// Writes `/proc/<pid>` for the directory of any one process, such as
+/// `/proc/1234/mounts`, so the same read by several processes is listed once.
+fn merge_processes(target: &Target) -> Target {
+    let Target::Path(path) = target else {
+        return target.clone();
+    };
+    let Ok(rest) = path.strip_prefix("/proc") else {
+        return target.clone();
+    };
+    let mut parts = rest.components();
+    let is_pid = parts
+        .next()
+        .and_then(|part| part.as_os_str().to_str())
+        .is_some_and(|part| part.bytes().all(|byte| byte.is_ascii_digit()));
+    if !is_pid {
+        return target.clone();
+    }
+    Target::Path(Path::new("/proc/<pid>").join(parts.as_path()))
 }
 
 fn describe_target(root: &Path, denial: &Denial) -> String {
@@ -553,5 +573,19 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
         assert_eq!(text, expected);
         assert!(report("build", &root, Mechanism::Trace, &denials[..1]).contains("under strace"));
         assert_eq!(report("build", &root, Mechanism::Audit, &[]), "");
+    }
+
+    #[test]
+    fn report_merges_process_directories() {
+        let (_guard, root) = project();
+        let denials = [
+            Denial::path(AccessKind::Read, "/proc/18266/mounts"),
+            Denial::path(AccessKind::Read, "/proc/18267/mounts"),
+            Denial::path(AccessKind::Read, "/proc/filesystems"),
+        ];
+        let text = report("build", &root, Mechanism::Audit, &denials);
+        assert!(text.contains("was denied 2 accesses"), "{text}");
+        assert!(text.contains("  read     /proc/<pid>/mounts\n"), "{text}");
+        assert!(text.contains("  read     /proc/filesystems\n"), "{text}");
     }
 }

@@ -1,8 +1,8 @@
 //! `DenialsMode`: how a failed sandboxed task's denied accesses are found.
 //!
 //! The mode is chosen by `--denials=MODE` or `RUNNER_DENIALS`. `auto` reads
-//! the kernel's audit log where the runner may (root, Landlock ABI 7) and
-//! otherwise only says how to get a list. `audit` requires the audit log.
+//! the kernel's audit log where the runner may (root, Landlock ABI 7), and
+//! otherwise the failure message suggests a re-run with `trace`. `audit` requires the audit log.
 //! `trace` re-runs a failed task under strace. `off` lists nothing.
 
 use std::fmt;
@@ -13,8 +13,8 @@ use crate::{Error, Result};
 /// The source of the denial report of a failed sandboxed task.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum DenialsMode {
-    /// The audit log when available; otherwise the failure message says to
-    /// run again with `--denials=trace`.
+    /// The audit log when available; otherwise the failure message suggests
+    /// running again with `--denials=trace`.
     #[default]
     Auto,
     /// The audit log, or the run fails before any task starts.

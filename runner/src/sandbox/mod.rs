@@ -123,13 +123,14 @@ pub(crate) struct Sandbox {
     /// The Landlock ABI rulesets are built for; zero when off.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     abi: u32,
-    /// How denials of failed tasks are found.
+    /// The source of the denial reports of failed tasks.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     denials: DenialsMode,
     /// The audit listener, when denials are read from the audit log.
     #[cfg(target_os = "linux")]
     audit: Option<Arc<audit::AuditLog>>,
-    /// Why the audit log is not used in `auto` mode, for the failure message.
+    /// The reason the audit log is not used in `auto` mode, for the failure
+    /// message.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     audit_unavailable: Option<String>,
 }
@@ -154,7 +155,7 @@ impl Sandbox {
     /// Probes the kernel for the given mode, as [`Sandbox::new`] does, and
     /// prepares denial reports. With `DenialsMode::Auto` or `Audit` and the
     /// sandbox on, this starts the audit listener where the runner may read
-    /// the kernel's audit log; `Audit` fails when it cannot, naming why.
+    /// the kernel's audit log. `Audit` fails when it cannot, naming why.
     pub(crate) fn with_denials(mode: SandboxMode, denials: DenialsMode) -> Result<Sandbox> {
         Sandbox::new(mode)?.start_denials(denials)
     }
@@ -170,7 +171,10 @@ impl Sandbox {
         }
 
         #[cfg(target_os = "linux")]
-        let started = audit::AuditLog::start(sandbox.abi).map(Arc::new);
+        let started = {
+            let verify = denials == DenialsMode::Audit;
+            audit::AuditLog::start(sandbox.abi, verify).map(Arc::new)
+        };
         #[cfg(not(target_os = "linux"))]
         let started: std::result::Result<(), String> = Err("Landlock is Linux-only".to_string());
         match started {

@@ -11,6 +11,10 @@
 //! `CAP_PERFMON` from its bounding set before spawning. A runner started as
 //! root would otherwise let the task read other processes' `environ` and
 //! `maps` files, which Landlock alone does not prevent there.
+//!
+//! Each restricted thread gets a name no other thread of the process had,
+//! `rnr-<n>`. Landlock's audit records name the thread that created a
+//! domain, so the audit backend maps a denial to its task by that name.
 
 use std::io;
 use std::process::{Child, Command};

@@ -4,8 +4,8 @@
 //! the names), `-- args` (`CLI_ARGS`), and the flags `-t -d -l -a -n -f -s
 //! -v -C -p -F -x -o -y --status --summary`, the group output flags, plus
 //! `--sandbox[=warn|enforce]`, `--no-sandbox`, `--denials=MODE` (or
-//! `RUNNER_DENIALS`) and `--learn`. The sandbox is off for
-//! Taskfiles unless `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
+//! `RUNNER_DENIALS`) and `--learn`. The sandbox is off for Taskfiles unless
+//! `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
 //! (`warn`, `enforce` or `1`) turns it on; the flags win over both. Exit codes and
 //! messages are go-task 3.54's.
 

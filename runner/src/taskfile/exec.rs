@@ -105,7 +105,7 @@ pub(crate) struct Options {
     pub(crate) output: Option<Output>,
     /// The sandbox mode; `None` runs tasks unconfined.
     pub(crate) sandbox: Option<SandboxMode>,
-    /// How the denied accesses of a failed sandboxed task are found.
+    /// The source of the denied accesses listed when a sandboxed task fails.
     pub(crate) denials: crate::DenialsMode,
     /// The index of the task learn mode runs unconfined under strace.
     pub(crate) learn: Option<usize>,

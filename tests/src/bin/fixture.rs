@@ -194,6 +194,9 @@ open('out/result.txt', 'w').write(text)
             )),
             Task::new("exit").sh("exit 3"),
             Task::new("ok").sh("true"),
+            Task::new("many").sources(["a.txt"]).sh(
+                "i=0; while [ $i -lt 2000 ]; do read -r x < gen/extra.txt 2>/dev/null || true; i=$((i+1)); done; exit 1",
+            ),
             Task::new("closure").func("read-extra", |context| {
                 std::fs::read(context.root().join("gen/extra.txt"))?;
                 Ok(())
