@@ -708,7 +708,8 @@ impl Executor {
 
         match failure {
             Some(error) => {
-                if !self.options.dry {
+                // A learn run leaves the task's recorded state as it was.
+                if !self.options.dry && !learning {
                     fingerprint::forget(task, &self.project.root_dir, &task.label);
                 }
                 Err(error)
