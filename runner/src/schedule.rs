@@ -33,6 +33,7 @@ use crate::report::{Outcome, TaskReport};
 use crate::sandbox::{Confinement, Learning, Sandbox, TaskAccess};
 use crate::signal::Interrupt;
 use crate::task::StepContext;
+use crate::traced;
 use crate::{Error, Result, Step, Task};
 
 /// Everything a run shares between its tasks.
@@ -241,7 +242,7 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
         context.tracker.check(declared, context.root, &deps, &dep_names, context.forced[task])?;
     context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
     if context.learn == Some(task) {
-        return learn_task(context, declared, &check);
+        return traced::learn_task(context, declared, &check);
     }
 
     let reasons = match &check.freshness {
@@ -284,30 +285,6 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     Ok(Outcome::Ran { reasons })
 }
 
-/// Runs `task` once unconfined under strace, even when fresh, and prints the
-/// declarations it needs. Records no state for it.
-fn learn_task(context: &Context, task: &Task, check: &Check) -> Result<Outcome> {
-    let dir = task_dir(context.root, task);
-    crate::generates::create_dirs(context.root, &task.generates)?;
-    if !dir.is_dir() {
-        let message = format!(
-            "working directory `{}` does not exist: create it or change the task's `dir`",
-            dir.display()
-        );
-        return Ok(Outcome::Failed { message });
-    }
-
-    let learning = Learning::start(&task.name)?;
-    let failure = run_steps(context, task, &dir, Confined::No, Some(&learning))?;
-    let access = task_access(context, task, check, &dir);
-    context.output.answer(&learning.report(&access, failure.is_none()));
-    let reasons = match &check.freshness {
-        Freshness::Dirty(reasons) => reasons.clone(),
-        Freshness::Fresh => Vec::new(),
-    };
-    Ok(failure.unwrap_or(Outcome::Ran { reasons }))
-}
-
 /// Builds the task's confinement, creating its generate directories and its
 /// private temporary directory when the sandbox is on.
 fn confine(
@@ -320,7 +297,7 @@ fn confine(
 }
 
 /// Returns the declarations and paths of `task` its ruleset is built from.
-fn task_access<'a>(
+pub(crate) fn task_access<'a>(
     context: &'a Context,
     task: &'a Task,
     check: &'a Check,
@@ -344,7 +321,7 @@ fn task_access<'a>(
 /// Runs the steps of `task` in order, each process step under strace when
 /// `learning`. Returns the failure outcome if a step failed or the run was
 /// interrupted.
-fn run_steps(
+pub(crate) fn run_steps(
     context: &Context,
     task: &Task,
     dir: &Path,
@@ -360,11 +337,11 @@ fn run_steps(
             Step::Cmd(cmd) => {
                 let cmd_dir = cmd.get_dir().map(|sub| dir.join(sub));
                 let process = Process::from_cmd(&task.name, cmd, cmd_dir.as_deref().unwrap_or(dir));
-                run_traced(context, task, process, step, confined, learning)
+                traced::run_process(context, task, process, step, confined, learning)
             }
             Step::Sh(script) => {
                 let process = Process::from_script(&task.name, script, dir);
-                run_traced(context, task, process, step, confined, learning)
+                traced::run_process(context, task, process, step, confined, learning)
             }
             Step::Call(callee) => {
                 if let Some(learning) = learning {
@@ -414,25 +391,9 @@ fn run_steps(
             if context.interrupt.triggered() {
                 return Ok(Some(Outcome::Interrupted));
             }
-            // A failed call reports the called task's own denials.
-            if let Some(confinement) = confinement
-                && confinement.traces_denials()
-                && !matches!(step, Step::Call(_))
-            {
+            if let Some(report) = traced::explain_failure(context, task, dir, confined, index) {
                 message.push('\n');
-                match step {
-                    Step::Func { label, .. } => message.push_str(&format!(
-                        "sandbox: step `{label}` is a closure that runs inside the runner, so \
-                         `--denials=trace` cannot re-run it under strace"
-                    )),
-                    _ => message.push_str(&trace_denials(
-                        context,
-                        task,
-                        dir,
-                        confined,
-                        &task.steps[..=index],
-                    )),
-                }
+                message.push_str(&report);
             }
             return Ok(Some(Outcome::Failed { message }));
         }
@@ -440,81 +401,8 @@ fn run_steps(
     Ok(None)
 }
 
-/// Re-runs `steps`, the steps of a failed sandboxed task up to the failing
-/// one, under strace with the task's ruleset and returns the report of the
-/// calls that were denied (`--denials=trace`).
-fn trace_denials(
-    context: &Context,
-    task: &Task,
-    dir: &Path,
-    confined: Confined,
-    steps: &[Step],
-) -> String {
-    let Some(confinement) = confined.confinement() else {
-        return String::new();
-    };
-    let trace = match confinement.denial_trace() {
-        Ok(trace) => trace,
-        Err(error) => return confinement.untraced_hint(&error.to_string()),
-    };
-    for step in steps {
-        let cmd_dir = match step {
-            Step::Cmd(cmd) => cmd.get_dir().map(|sub| dir.join(sub)),
-            _ => None,
-        };
-        let process_dir = cmd_dir.as_deref().unwrap_or(dir);
-        let mut process = match step {
-            Step::Cmd(cmd) => Process::from_cmd(&task.name, cmd, process_dir),
-            Step::Sh(script) => Process::from_script(&task.name, script, dir),
-            Step::Call(callee) => {
-                trace.skip(format!(
-                    "the re-run skipped step `{step}`, since task `{callee}` runs under its own \
-                     ruleset"
-                ));
-                continue;
-            }
-            Step::Func { label, .. } => {
-                trace.skip(format!(
-                    "the re-run skipped step `{label}`, a closure that runs inside the runner, \
-                     where strace cannot trace it"
-                ));
-                continue;
-            }
-        };
-        let traced = trace.command(process.dir);
-        process.wrapper = Some(traced.wrapper());
-        let _ = exec::run(&process, &task.env, confined, context.output, context.interrupt);
-        trace.record(traced);
-        if context.interrupt.triggered() {
-            break;
-        }
-    }
-    trace.report()
-}
-
-/// Runs one process step, under strace when `learning`; returns the
-/// failure message if it failed.
-fn run_traced(
-    context: &Context,
-    task: &Task,
-    mut process: Process,
-    step: &Step,
-    confined: Confined,
-    learning: Option<&Learning>,
-) -> Option<String> {
-    let Some(learning) = learning else {
-        return run_process(context, task, &process, step, confined);
-    };
-    let traced = learning.command(process.dir);
-    process.wrapper = Some(traced.wrapper());
-    process.env.push(("TMPDIR".into(), Some(learning.tmp_dir().into())));
-    let failure = run_process(context, task, &process, step, confined);
-    learning.record(traced);
-    failure
-}
-
 /// Runs one process step; returns the failure message if it failed.
-fn run_process(
+pub(crate) fn run_process(
     context: &Context,
     task: &Task,
     process: &Process,
