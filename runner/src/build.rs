@@ -75,6 +75,8 @@ const STATE_DIR: &str = ".runner";
 
 /// The variable that overrides the sandbox mode.
 const SANDBOX_VAR: &str = "RUNNER_SANDBOX";
+/// The variable that chooses where the denials of a failed task come from.
+const DENIALS_VAR: &str = "RUNNER_DENIALS";
 
 /// The tasks of a build script and how to run them.
 #[derive(Clone, Debug)]
@@ -86,6 +88,7 @@ pub struct Build {
     /// `NUM_JOBS`, the parallelism cargo grants the build script.
     jobs: Option<OsString>,
     sandbox: Option<OsString>,
+    denials: Option<OsString>,
 }
 
 impl Default for Build {
@@ -96,9 +99,9 @@ impl Default for Build {
 
 impl Build {
     /// Creates a build with no tasks, reading `CARGO_MANIFEST_DIR`,
-    /// `OUT_DIR`, `NUM_JOBS` and `RUNNER_SANDBOX` from the environment that
-    /// cargo gives the build script. A missing variable is reported by
-    /// [`Build::run`], so this never fails.
+    /// `OUT_DIR`, `NUM_JOBS`, `RUNNER_SANDBOX` and `RUNNER_DENIALS` from the
+    /// environment that cargo gives the build script. A missing variable is
+    /// reported by [`Build::run`], so this never fails.
     pub fn new() -> Build {
         Build::from_env(|name| std::env::var_os(name))
     }
@@ -112,6 +115,7 @@ impl Build {
             out_dir: var("OUT_DIR").map(PathBuf::from),
             jobs: var("NUM_JOBS"),
             sandbox: var(SANDBOX_VAR),
+            denials: var(DENIALS_VAR),
         }
     }
 
@@ -192,6 +196,15 @@ impl Build {
             verbosity: Verbosity::Normal,
             ..Options::default()
         };
+        if let Some(denials) = self.denials.as_deref().filter(|value| !value.is_empty()) {
+            let text = denials.to_string_lossy();
+            options.denials = text.parse().map_err(|_| {
+                let message = format!(
+                    "has the invalid value `{text}`: expected `auto`, `audit`, `trace` or `off`"
+                );
+                Error::env(DENIALS_VAR, message)
+            })?;
+        }
         if let Some(jobs) = self.jobs.as_deref().and_then(|jobs| jobs.to_str()?.parse().ok()) {
             options.jobs = std::cmp::max(jobs, 1);
         }

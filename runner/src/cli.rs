@@ -41,6 +41,8 @@ Options:
       --clean             Forget the recorded state of the named tasks, or of all
       --sandbox MODE      Confine tasks: off, warn or enforce [default: warn]
       --no-sandbox        Run tasks unconfined (same as --sandbox off)
+      --denials MODE      List a failed task's denied accesses: auto, audit, trace or
+                          off [default: auto]
   -v, --verbose           Print the sandbox status and why tasks run; twice for traces
   -q, --quiet             Print only the commands' output and failures
   -h, --help              Print this help
@@ -48,7 +50,7 @@ Options:
 Each option can also be set with an environment variable: RUNNER_LIST,
 RUNNER_DRY_RUN, RUNNER_JOBS, RUNNER_FORCE, RUNNER_FORCE_ALL, RUNNER_KEEP_GOING,
 RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_CLEAN, RUNNER_SANDBOX,
-RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
+RUNNER_DENIALS, RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
 ";
 
 /// Parses `args` (without the program name) on top of `env`, a lookup of
@@ -84,6 +86,10 @@ where
                 options.sandbox = Some(value.string().map_err(usage)?.parse()?);
             }
             Arg::Long("no-sandbox") => options.sandbox = Some(SandboxMode::Off),
+            Arg::Long("denials") => {
+                let value = parser.value().map_err(usage)?;
+                options.denials = value.string().map_err(usage)?.parse()?;
+            }
             Arg::Short('v') | Arg::Long("verbose") => verbose += 1,
             Arg::Short('q') | Arg::Long("quiet") => options.verbosity = Verbosity::Quiet,
             Arg::Value(name) => options.tasks.push(name.string().map_err(usage)?),
@@ -145,6 +151,9 @@ fn apply_env(options: &mut Options, env: &impl Fn(&str) -> Option<OsString>) -> 
     if let Some(mode) = text("RUNNER_SANDBOX")?.filter(|mode| !mode.is_empty()) {
         options.sandbox = Some(mode.parse()?);
     }
+    if let Some(mode) = text("RUNNER_DENIALS")?.filter(|mode| !mode.is_empty()) {
+        options.denials = mode.parse()?;
+    }
     if let Some(count) = text("RUNNER_VERBOSE")?.filter(|count| !count.is_empty()) {
         let count: u8 = count.parse().map_err(|_| {
             Error::usage(format!("invalid value `{count}` in `RUNNER_VERBOSE`: expected a count"))
@@ -179,6 +188,7 @@ fn usage(err: impl std::fmt::Display) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DenialsMode;
 
     fn options(args: &[&str], env: &[(&str, &str)]) -> Result<Options> {
         let env: Vec<(String, String)> =
@@ -225,6 +235,20 @@ mod tests {
         let parsed = options(&[], &[("RUNNER_SANDBOX", "warn")]).unwrap();
         assert_eq!(parsed.sandbox, Some(SandboxMode::Warn));
         assert!(options(&["--sandbox=strict"], &[]).is_err());
+    }
+
+    #[test]
+    fn denials_forms() {
+        assert_eq!(options(&[], &[]).unwrap().denials, DenialsMode::Auto);
+        assert_eq!(options(&["--denials=audit"], &[]).unwrap().denials, DenialsMode::Audit);
+        let parsed = options(&["--denials", "off"], &[("RUNNER_DENIALS", "trace")]).unwrap();
+        assert_eq!(parsed.denials, DenialsMode::Off);
+        let parsed = options(&[], &[("RUNNER_DENIALS", "trace")]).unwrap();
+        assert_eq!(parsed.denials, DenialsMode::Trace);
+        let error = options(&["--denials=all"], &[]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let error = options(&[], &[("RUNNER_DENIALS", "all")]).unwrap_err();
+        assert!(error.to_string().contains("`all`"), "{error}");
     }
 
     #[test]

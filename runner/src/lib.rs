@@ -66,6 +66,6 @@ pub use options::{Action, Force, Options};
 pub use output::Verbosity;
 pub use report::{Outcome, Report, TaskReport};
 pub use runner::Runner;
-pub use sandbox::{SandboxMode, SandboxStatus};
+pub use sandbox::{DenialsMode, SandboxMode, SandboxStatus};
 pub use scope::Scope;
 pub use task::{Step, StepContext, StepError, StepFn, Task};

@@ -4,7 +4,7 @@
 //! library user can build them directly and pass them to `Runner::execute`.
 
 use crate::output::Verbosity;
-use crate::sandbox::SandboxMode;
+use crate::sandbox::{DenialsMode, SandboxMode};
 
 /// The operation an invocation performs on the requested tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub struct Options {
     pub force: Force,
     /// The sandbox mode, or `None` for the runner's default.
     pub sandbox: Option<SandboxMode>,
+    /// The source of the denied accesses listed when a sandboxed task fails.
+    pub denials: DenialsMode,
     /// How much is printed.
     pub verbosity: Verbosity,
 }
@@ -67,6 +69,7 @@ impl Default for Options {
             keep_going: false,
             force: Force::None,
             sandbox: None,
+            denials: DenialsMode::Auto,
             verbosity: Verbosity::Normal,
         }
     }

@@ -253,7 +253,8 @@ impl Runner {
         jobs: usize,
     ) -> Result<Report> {
         let started = Instant::now();
-        let sandbox = Sandbox::new(options.sandbox.unwrap_or(self.default_sandbox))?;
+        let mode = options.sandbox.unwrap_or(self.default_sandbox);
+        let sandbox = Sandbox::with_denials(mode, options.denials)?;
         output.verbose(&format!("sandbox: {}", sandbox.status()));
         for &task in &plan.order {
             sandbox.check_task(&graph.tasks[task], root)?;

@@ -348,11 +348,12 @@ fn run_steps(
                     Confined::PerSpawn(confinement) => confinement.run(call),
                     Confined::Thread(_) | Confined::No => call(),
                 };
-                match result {
+                let failure = match result {
                     Ok(Ok(())) => None,
                     Ok(Err(err)) => Some(format!("step `{label}` failed: {err}")),
                     Err(_) => Some(format!("step `{label}` panicked")),
-                }
+                };
+                failure.map(|message| with_denials(message, confinement))
             }
         };
         if let Some(message) = failure {
@@ -378,21 +379,42 @@ fn run_process(
     match exec::run(process, &task.env, confined, context.output, context.interrupt) {
         Ok(()) => None,
         Err(failure) => {
-            let mut message = failure.describe(&step.to_string());
-            if let Some(confinement) = confinement {
-                let spawn_error = match &failure {
-                    exec::Failure::Spawn(err) => Some(err),
-                    exec::Failure::Exit(_) => None,
-                };
-                let hint = confinement.hint(spawn_error);
-                if !hint.is_empty() {
-                    message.push('\n');
-                    message.push_str(&hint);
-                }
-            }
-            Some(message)
+            let message = failure.describe(&step.to_string());
+            let spawn_error = match &failure {
+                exec::Failure::Spawn(err) => Some(err),
+                exec::Failure::Exit(_) => None,
+            };
+            Some(with_hint(message, confinement, spawn_error))
         }
     }
+}
+
+/// Appends the denied accesses of a confined task to a failed closure's
+/// message. A closure's error is its own, so unlike a command's failure it
+/// gets no grants summary when nothing was denied.
+fn with_denials(mut message: String, confinement: Option<&Confinement>) -> String {
+    if let Some(report) = confinement.and_then(Confinement::denial_report) {
+        message.push('\n');
+        message.push_str(&report);
+    }
+    message
+}
+
+/// Appends the sandbox's hint to a failure message of a confined task: the
+/// denied accesses, or what the task was granted.
+fn with_hint(
+    mut message: String,
+    confinement: Option<&Confinement>,
+    spawn_error: Option<&std::io::Error>,
+) -> String {
+    if let Some(confinement) = confinement {
+        let hint = confinement.hint(spawn_error);
+        if !hint.is_empty() {
+            message.push('\n');
+            message.push_str(&hint);
+        }
+    }
+    message
 }
 
 /// Returns the absolute working directory of `task`.

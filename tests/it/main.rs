@@ -2,6 +2,7 @@
 
 mod build_script;
 mod cli;
+mod denials;
 mod freshness;
 mod library;
 mod sandbox;

@@ -14,6 +14,7 @@ use std::path::Path;
 #[cfg(test)]
 use std::path::PathBuf;
 
+use super::audit::Findings;
 use super::policy::{Access, Grant, Origin};
 use super::program::{exec_chain, resolve_program};
 use super::{Confinement, Syntax};
@@ -24,10 +25,21 @@ const MAX_PATHS_PER_LINE: usize = 4;
 
 pub(super) fn hint(confinement: &Confinement, spawn_error: Option<&io::Error>) -> String {
     let denied = spawn_error.is_some_and(|error| error.raw_os_error() == Some(libc::EACCES));
-    if denied && let Some(text) = exec_hint(confinement) {
-        return text;
+    let exec = if denied { exec_hint(confinement) } else { None };
+    match (exec, confinement.audit_findings()) {
+        (Some(exec), Findings::Report(report)) => format!("{exec}\n{report}"),
+        (None, Findings::Report(report)) => report,
+        (Some(exec), Findings::Note(note)) => append_note(exec, note),
+        (None, Findings::Note(note)) => append_note(grants_hint(confinement), note),
     }
-    grants_hint(confinement)
+}
+
+fn append_note(mut text: String, note: Option<String>) -> String {
+    if let Some(note) = note {
+        text.push('\n');
+        text.push_str(&note);
+    }
+    text
 }
 
 /// Names the first file of the spawned program's exec chain that no grant
@@ -184,7 +196,7 @@ fn suggestions(confinement: &Confinement) -> Vec<(String, &'static str)> {
 }
 
 /// Formats the declaration of `scope` as the task's author would write it.
-fn declare(syntax: Syntax, scope: &Scope) -> String {
+pub(super) fn declare(syntax: Syntax, scope: &Scope) -> String {
     if syntax == Syntax::Rust {
         return format!(".scopes([{scope}])");
     }

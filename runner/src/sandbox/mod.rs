@@ -14,10 +14,23 @@
 //! unrestricted `stat` and `chmod` and no UDP rules, are listed in
 //! `docs/sandbox.md`.
 
+#[cfg(target_os = "linux")]
+mod audit;
+#[cfg(target_os = "linux")]
+mod audit_netlink;
+#[cfg(target_os = "linux")]
+mod audit_record;
+#[cfg(target_os = "linux")]
+mod audit_state;
 pub(crate) mod bench;
+mod denials_mode;
 mod mode;
 mod status;
 
+#[cfg(all(test, target_os = "linux"))]
+mod audit_tests;
+#[cfg(target_os = "linux")]
+pub(crate) mod denial;
 #[cfg(target_os = "linux")]
 mod elf;
 #[cfg(target_os = "linux")]
@@ -44,8 +57,11 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+#[cfg(target_os = "linux")]
+use std::sync::Arc;
 use std::sync::Mutex;
 
+pub use denials_mode::DenialsMode;
 pub use mode::SandboxMode;
 pub use status::SandboxStatus;
 
@@ -91,6 +107,16 @@ pub(crate) struct Sandbox {
     /// The Landlock ABI rulesets are built for; zero when off.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     abi: u32,
+    /// The source of the denial reports of failed tasks.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    denials: DenialsMode,
+    /// The audit listener, when denials are read from the audit log.
+    #[cfg(target_os = "linux")]
+    audit: Option<Arc<audit::AuditLog>>,
+    /// The reason the audit log is not used in `auto` mode, for the failure
+    /// message.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    audit_unavailable: Option<String>,
 }
 
 impl Sandbox {
@@ -100,6 +126,8 @@ impl Sandbox {
     ///
     /// `RUNNER_SANDBOX_TEST_ABI=N` caps the Landlock ABI at N, as if the
     /// kernel were older, so tests can show what an older kernel does.
+    ///
+    /// Denial reports are off; [`Sandbox::with_denials`] turns them on.
     pub(crate) fn new(mode: SandboxMode) -> Result<Sandbox> {
         #[cfg(target_os = "linux")]
         let cap = probe::abi_cap_from_env();
@@ -108,11 +136,58 @@ impl Sandbox {
         Sandbox::with_abi_cap(mode, cap)
     }
 
+    /// Probes the kernel for the given mode, as [`Sandbox::new`] does, and
+    /// prepares denial reports. With `DenialsMode::Auto` or `Audit` and the
+    /// sandbox on, this starts the audit listener where the runner may read
+    /// the kernel's audit log. `Audit` fails when it cannot, naming why.
+    pub(crate) fn with_denials(mode: SandboxMode, denials: DenialsMode) -> Result<Sandbox> {
+        Sandbox::new(mode)?.start_denials(denials)
+    }
+
+    fn start_denials(self, denials: DenialsMode) -> Result<Sandbox> {
+        let mut sandbox = self;
+        sandbox.denials = denials;
+        if matches!(sandbox.status, SandboxStatus::Off { .. }) {
+            return Ok(sandbox);
+        }
+        if !matches!(denials, DenialsMode::Auto | DenialsMode::Audit) {
+            return Ok(sandbox);
+        }
+
+        #[cfg(target_os = "linux")]
+        let started = {
+            let verify = denials == DenialsMode::Audit;
+            audit::AuditLog::start(sandbox.abi, verify).map(Arc::new)
+        };
+        #[cfg(not(target_os = "linux"))]
+        let started: std::result::Result<(), String> = Err("Landlock is Linux-only".to_string());
+        match started {
+            #[cfg(target_os = "linux")]
+            Ok(log) => sandbox.audit = Some(log),
+            #[cfg(not(target_os = "linux"))]
+            Ok(()) => {}
+            Err(reason) if denials == DenialsMode::Audit => {
+                return Err(Error::sandbox(
+                    None,
+                    format!(
+                        "cannot read denials from the kernel's audit log: {reason}: run as root, \
+                         or choose `--denials=trace` or `--denials=off`"
+                    ),
+                ));
+            }
+            Err(reason) => {
+                log::debug!("denial reports: the audit log is unavailable: {reason}");
+                sandbox.audit_unavailable = Some(reason);
+            }
+        }
+        Ok(sandbox)
+    }
+
     /// Probes the kernel for the given mode with the ABI capped at `cap`.
     pub(crate) fn with_abi_cap(mode: SandboxMode, cap: Option<u32>) -> Result<Sandbox> {
         if mode == SandboxMode::Off {
             let status = SandboxStatus::Off { reason: "disabled".to_string() };
-            return Ok(Sandbox { mode, status, abi: 0 });
+            return Ok(Sandbox::unconfigured(mode, status, 0));
         }
 
         #[cfg(target_os = "linux")]
@@ -156,7 +231,19 @@ impl Sandbox {
                 log::warn!("sandbox is off: {reason}: tasks run unconfined")
             }
         }
-        Ok(Sandbox { mode, status, abi })
+        Ok(Sandbox::unconfigured(mode, status, abi))
+    }
+
+    fn unconfigured(mode: SandboxMode, status: SandboxStatus, abi: u32) -> Sandbox {
+        Sandbox {
+            mode,
+            status,
+            abi,
+            denials: DenialsMode::Off,
+            #[cfg(target_os = "linux")]
+            audit: None,
+            audit_unavailable: None,
+        }
     }
 
     #[allow(dead_code, reason = "part of the scheduler's interface, with no caller yet")]
@@ -216,7 +303,16 @@ impl Sandbox {
             SandboxMode::Enforce => landlock::CompatLevel::HardRequirement,
             _ => landlock::CompatLevel::BestEffort,
         };
-        let ruleset = ruleset::build_ruleset(access.task, &policy, self.abi, level)?;
+        let mut ruleset = ruleset::build_ruleset(access.task, &policy, self.abi, level)?;
+        if self.audit.is_some() {
+            use landlock::RulesetCreatedAttr as _;
+            ruleset = ruleset.log_new_exec(true).map_err(|error| {
+                Error::sandbox(
+                    Some(access.task),
+                    format!("failed to log denials after exec: {error}"),
+                )
+            })?;
+        }
 
         Ok(Confinement {
             task: access.task.to_string(),
@@ -229,6 +325,10 @@ impl Sandbox {
             policy,
             ruleset,
             last_program: Mutex::new(None),
+            threads: Mutex::new(Vec::new()),
+            denials: self.denials,
+            audit: self.audit.clone(),
+            audit_unavailable: self.audit_unavailable.clone(),
         })
     }
 }
@@ -258,6 +358,16 @@ pub(crate) struct Confinement {
     ruleset: landlock::RulesetCreated,
     /// The last program spawned, so the hint can name it after a spawn error.
     last_program: Mutex<Option<SpawnedProgram>>,
+    /// The names of the threads restricted for this task, which the audit
+    /// log's domain records carry.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    threads: Mutex<Vec<String>>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    denials: DenialsMode,
+    #[cfg(target_os = "linux")]
+    audit: Option<Arc<audit::AuditLog>>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    audit_unavailable: Option<String>,
 }
 
 /// A program as a `Command` names it, with what is needed to resolve it.
@@ -296,6 +406,16 @@ impl Confinement {
             let _ = spawn_error;
             String::new()
         }
+    }
+
+    /// Returns the denial report of the task when the audit log showed
+    /// denials, and `None` otherwise.
+    pub(crate) fn denial_report(&self) -> Option<String> {
+        #[cfg(target_os = "linux")]
+        if let audit::Findings::Report(report) = self.audit_findings() {
+            return Some(report);
+        }
+        None
     }
 
     fn remember_program(&self, command: &Command) {

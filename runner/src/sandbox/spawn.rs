@@ -11,9 +11,14 @@
 //! `CAP_PERFMON` from its bounding set before spawning. A runner started as
 //! root would otherwise let the task read other processes' `environ` and
 //! `maps` files, which Landlock alone does not prevent there.
+//!
+//! Each restricted thread gets a name no other thread of the process had,
+//! `rnr-<n>`. Landlock's audit records name the thread that created a
+//! domain, so the audit backend maps a denial to its task by that name.
 
 use std::io;
 use std::process::{Child, Command};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use landlock::{RulesetCreated, RulesetStatus};
 
@@ -30,7 +35,7 @@ impl Confinement {
         let drop_caps = self.policy.proc;
         let mut command = command;
 
-        let thread = std::thread::Builder::new().name("runner-sandbox".to_string());
+        let thread = std::thread::Builder::new().name(self.next_thread_name());
         let handle = thread.spawn(move || {
             restrict_current_thread(ruleset, drop_caps)?;
             command.spawn()
@@ -66,18 +71,31 @@ impl Confinement {
         let ruleset = self.ruleset.try_clone()?;
         let drop_caps = self.policy.proc;
 
+        let name = self.next_thread_name();
         std::thread::scope(|scope| {
-            let handle = std::thread::Builder::new()
-                .name("runner-sandbox".to_string())
-                .spawn_scoped(scope, move || {
-                    restrict_current_thread(ruleset, drop_caps)?;
-                    Ok(func())
-                })?;
+            let handle = std::thread::Builder::new().name(name).spawn_scoped(scope, move || {
+                restrict_current_thread(ruleset, drop_caps)?;
+                Ok(func())
+            })?;
             match handle.join() {
                 Ok(result) => result,
                 Err(payload) => std::panic::resume_unwind(payload),
             }
         })
+    }
+}
+
+impl Confinement {
+    /// Returns a name no other thread of this process had, `rnr-<n>`, at most
+    /// the 15 bytes a Linux thread name keeps, and remembers it for the audit
+    /// log's domain records.
+    fn next_thread_name(&self) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let name = format!("rnr-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        if let Ok(mut threads) = self.threads.lock() {
+            threads.push(name.clone());
+        }
+        name
     }
 }
 

@@ -3,8 +3,8 @@
 //! Accepted: task names, `VAR=value` words (global vars, on either side of
 //! the names), `-- args` (`CLI_ARGS`), and the flags `-t -d -l -a -n -f -s
 //! -v -C -p -F -x -o -y --status --summary`, the group output flags, plus
-//! `--sandbox[=warn|enforce]` and `--no-sandbox`. The sandbox is off for
-//! Taskfiles unless `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
+//! `--sandbox[=warn|enforce]`, `--no-sandbox` and `--denials=MODE` (or
+//! `RUNNER_DENIALS`). The sandbox is off for Taskfiles unless `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
 //! (`warn`, `enforce` or `1`) turns it on; the flags win over both. Exit codes and
 //! messages are go-task 3.54's.
 
@@ -18,7 +18,7 @@ use super::exec::{Cancel, Executor, Failure, Options};
 use super::load::{self, Project};
 use super::vars::Resolver;
 use super::{list, messages, references, summary};
-use crate::{Error, SandboxMode};
+use crate::{DenialsMode, Error, SandboxMode};
 
 /// A parsed command line.
 #[derive(Debug, Default)]
@@ -36,6 +36,8 @@ pub(crate) struct Args {
     pub(crate) version: bool,
     /// `--sandbox[=MODE]` or `--no-sandbox`; `None` leaves it to the environment.
     pub(crate) sandbox: Option<SandboxMode>,
+    /// `--denials=MODE`; `None` leaves it to `RUNNER_DENIALS`.
+    pub(crate) denials: Option<DenialsMode>,
     pub(crate) group_begin: Option<String>,
     pub(crate) group_end: Option<String>,
     pub(crate) group_error_only: bool,
@@ -67,6 +69,8 @@ Flags:
       --sandbox[=MODE]    confine each task to its sources, generates and scopes;
                           MODE is warn (the default) or enforce
       --no-sandbox        run tasks unconfined (the default for Taskfiles)
+      --denials MODE      list a failed task's denied accesses: auto (the
+                          default), audit, trace or off; also RUNNER_DENIALS
   -h, --help              print this help
 ";
 
@@ -113,6 +117,9 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
                 parsed.sandbox = Some(mode);
             }
             Long("no-sandbox") => parsed.sandbox = Some(SandboxMode::Off),
+            Long("denials") => {
+                parsed.denials = Some(parser.value().map_err(usage)?.to_string_lossy().parse()?)
+            }
             Short('C') | Long("concurrency") => {
                 let value = parser.value().map_err(usage)?;
                 let text = value.to_string_lossy();
@@ -148,6 +155,14 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
         }
     }
     Ok(parsed)
+}
+
+/// Reads the denials mode from `RUNNER_DENIALS`; unset or empty is `auto`.
+fn denials_from_env() -> Result<DenialsMode, Error> {
+    match std::env::var("RUNNER_DENIALS") {
+        Ok(value) if !value.is_empty() => value.parse(),
+        _ => Ok(DenialsMode::Auto),
+    }
 }
 
 /// Reads the sandbox mode from `RUNNER_SANDBOX` (`off`, `warn`, `enforce`,
@@ -215,6 +230,17 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
         },
     };
     args.options.sandbox = Some(mode);
+    let denials = match args.denials {
+        Some(denials) => Ok(denials),
+        None => denials_from_env(),
+    };
+    match denials {
+        Ok(denials) => args.options.denials = denials,
+        Err(error) => {
+            errln!("task: {error}");
+            return 2;
+        }
+    }
     match output_style(&args) {
         Ok(style) => args.options.output = style,
         Err(failure) => {

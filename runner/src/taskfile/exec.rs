@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub(crate) output: Option<Output>,
     /// The sandbox mode; `None` runs tasks unconfined.
     pub(crate) sandbox: Option<SandboxMode>,
+    /// The source of the denied accesses listed when a sandboxed task fails.
+    pub(crate) denials: crate::DenialsMode,
 }
 
 /// A cancellation scope: a dep group, or the whole run.
@@ -211,7 +213,7 @@ impl Executor {
         options: Options,
     ) -> Result<Executor, Failure> {
         let mode = options.sandbox.unwrap_or(SandboxMode::Off);
-        let sandbox = Sandbox::new(mode)
+        let sandbox = Sandbox::with_denials(mode, options.denials)
             .map_err(|e| Failure::Other { message: format!("task: {e}"), code: 1 })?;
         if options.verbose && mode != SandboxMode::Off {
             errln!("task: sandbox {}", sandbox.status());

@@ -144,6 +144,25 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "escape"
             )),
         ],
+        "denials" => vec![
+            Task::new("read-extra").sources(["a.txt"]).sh("cat a.txt gen/extra.txt"),
+            Task::new("write-outside").generates(["out/"]).sh("echo x > out/a; echo x > other/b"),
+            Task::new("connect").cmd(cmd!(
+                "bash",
+                "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/$DENIALS_PORT"
+            )),
+            Task::new("exit").sh("exit 3"),
+            Task::new("ok").sh("true"),
+            Task::new("many").sources(["a.txt"]).sh(
+                "i=0; while [ $i -lt 2000 ]; do read -r x < gen/extra.txt 2>/dev/null || true; i=$((i+1)); done; exit 1",
+            ),
+            Task::new("closure").func("read-extra", |context| {
+                std::fs::read(context.root().join("gen/extra.txt"))?;
+                Ok(())
+            }),
+            Task::new("wait").generates(["out/"]).sh("touch out/started; exec sleep 30"),
+        ],
         _ => return None,
     };
     Some(tasks)
@@ -162,9 +181,10 @@ fn main() -> ExitCode {
     let root = std::env::current_dir().expect("the current directory is readable");
     let args: Vec<_> = args.collect();
     // The other scenarios observe their tasks through files such as `marks`
-    // that no task declares, so only the sandbox scenario runs with the
-    // product's default mode; `--sandbox` still overrides it.
-    let default_sandbox = if name == "sandbox" { SandboxMode::Warn } else { SandboxMode::Off };
+    // that no task declares, so only the sandbox and denials scenarios run
+    // with the product's default mode; `--sandbox` still overrides it.
+    let sandboxed = name == "sandbox" || name == "denials";
+    let default_sandbox = if sandboxed { SandboxMode::Warn } else { SandboxMode::Off };
     let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
     match runner.run(args) {
         Ok(report) => ExitCode::from(report.exit_code()),
