@@ -180,7 +180,9 @@ impl AuditLog {
             }
         };
 
-        // The current thread's own domain lives on, so its count never comes.
+        // NOTE: the current thread's own domain lives on, so its count never
+        // comes. A task whose steps all run on one restricted thread is only
+        // checked through the kernel's drop counter and receive errors.
         let current = std::thread::current().name().map(str::to_owned);
         let ended = |name: &&String| Some(name.as_str()) != current.as_deref();
         let waited: Vec<&String> = threads.iter().filter(ended).collect();

@@ -146,7 +146,10 @@ fn denials<'a>(blockers: &str, get: &dyn Fn(&str) -> Option<Value<'a>>) -> Vec<D
         };
         let target = match kind {
             AccessKind::Connect => port(get("dest")),
-            AccessKind::Bind => port(get("src")).or_else(|| port(get("lport"))),
+            // The kernel omits a port of 0, which a bind to a free port asks for.
+            AccessKind::Bind => {
+                port(get("src")).or_else(|| port(get("lport"))).or(Some(Target::Port(0)))
+            }
             AccessKind::Signal => process(get("opid"), get("ocomm")),
             _ => get("path").and_then(|value| path(&value)),
         };
@@ -310,6 +313,10 @@ mod tests {
         let bind = "audit(1.2:3): domain=a blockers=net.bind_tcp saddr=127.0.0.1 src=9000";
         let target = Target::Port(9000);
         assert_eq!(access(bind), vec![Denial { kind: AccessKind::Bind, target }]);
+
+        let any_port = "audit(1.2:3): domain=a blockers=net.bind_tcp saddr=127.0.0.1";
+        let target = Target::Port(0);
+        assert_eq!(access(any_port), vec![Denial { kind: AccessKind::Bind, target }]);
 
         let signal = "audit(1.2:3): domain=a blockers=scope.signal opid=1 ocomm=\"systemd\"";
         let target = Target::Process { pid: 1, comm: "systemd".to_string() };

@@ -157,6 +157,31 @@ fn connect_from_closure_reported() {
 }
 
 #[test]
+fn bind_from_closure_reported() {
+    let _shared = AUDIT_STATE.read();
+    let Some(sandbox) = audited("bind_from_closure_reported") else { return };
+    let project = Project::new("audit-bind");
+    // A port that was free a moment ago; the kernel logs no port for port 0.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let confinement = project.prepare(&sandbox, &[], &[]);
+
+    let bound = confinement.run(|| TcpListener::bind(("127.0.0.1", port)).is_ok());
+    assert!(!bound, "the bind was allowed");
+    let hint = confinement.hint(None);
+
+    assert!(hint.contains(&format!("  bind     TCP port {port}\n")), "{hint}");
+    assert!(hint.contains(&format!(".scopes([Scope::tcp_bind({port})])")), "{hint}");
+    assert!(hint.contains(&format!("scopes: [{{network: tcp-bind:{port}}}]")), "{hint}");
+
+    // Port 0 asks the kernel for a free port, and the record names no port.
+    let bound = confinement.run(|| TcpListener::bind(("127.0.0.1", 0)).is_ok());
+    assert!(!bound, "the bind of port 0 was allowed");
+    let hint = confinement.hint(None);
+    assert!(hint.contains("  bind     TCP port 0 (a free port the kernel picks)\n"), "{hint}");
+    assert!(hint.contains(".scopes([Scope::tcp_bind(0)])"), "{hint}");
+}
+
+#[test]
 fn signal_outside_task_reported() {
     let _shared = AUDIT_STATE.read();
     let Some(sandbox) = audited("signal_outside_task_reported") else { return };

@@ -380,6 +380,7 @@ fn describe_target(root: &Path, denial: &Denial) -> String {
             Some(relative) => relative.display().to_string(),
             None => path.display().to_string(),
         },
+        Target::Port(0) => "TCP port 0 (a free port the kernel picks)".to_string(),
         Target::Port(port) => format!("TCP port {port}"),
         Target::Process { pid, comm } => format!("process {pid} (`{comm}`)"),
     }
