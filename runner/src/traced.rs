@@ -72,6 +72,8 @@ pub(crate) fn explain_failure(
 /// Re-runs `steps`, the steps of a failed sandboxed task up to the failing
 /// one, under strace with the task's ruleset and returns the report of the
 /// calls that were denied (`--denials=trace`).
+// Off Linux no trace value exists, so the lines after it are unreachable.
+#[cfg_attr(not(target_os = "linux"), allow(unreachable_code, unused_variables, unused_mut))]
 fn trace_denials(
     context: &Context,
     task: &Task,
@@ -123,6 +125,8 @@ fn trace_denials(
 
 /// Runs one process step, under strace when `learning`; returns the
 /// failure message if it failed.
+// Off Linux no trace value exists, so the lines after it are unreachable.
+#[cfg_attr(not(target_os = "linux"), allow(unreachable_code, unused_variables, unused_mut))]
 pub(crate) fn run_process(
     context: &Context,
     task: &Task,

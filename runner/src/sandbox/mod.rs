@@ -562,6 +562,7 @@ impl TracedCommand {
         match *self {}
     }
 
+    #[cfg_attr(not(feature = "taskfile"), allow(dead_code))]
     pub(crate) fn wrap(&self, _command: &Command) -> Command {
         match *self {}
     }
