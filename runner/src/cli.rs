@@ -39,6 +39,8 @@ Options:
       --status            Exit with 1 if a named task is stale; run nothing
       --graph             Print the task graph in DOT
       --clean             Forget the recorded state of the named tasks, or of all
+      --learn             Run the named task once unconfined under strace and print
+                          the sources, generates and scopes it needs
       --sandbox MODE      Confine tasks: off, warn or enforce [default: warn]
       --no-sandbox        Run tasks unconfined (same as --sandbox off)
       --denials MODE      List a failed task's denied accesses: auto, audit, trace or
@@ -49,8 +51,9 @@ Options:
 
 Each option can also be set with an environment variable: RUNNER_LIST,
 RUNNER_DRY_RUN, RUNNER_JOBS, RUNNER_FORCE, RUNNER_FORCE_ALL, RUNNER_KEEP_GOING,
-RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_CLEAN, RUNNER_SANDBOX,
-RUNNER_DENIALS, RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0, false, no.
+RUNNER_EXPLAIN, RUNNER_STATUS, RUNNER_GRAPH, RUNNER_CLEAN, RUNNER_LEARN, RUNNER_SANDBOX,
+RUNNER_DENIALS, RUNNER_VERBOSE (a count) and RUNNER_QUIET. Flags take 1, true, yes or 0,
+false, no.
 ";
 
 /// Parses `args` (without the program name) on top of `env`, a lookup of
@@ -81,6 +84,7 @@ where
             Arg::Long("status") => options.action = Action::Status,
             Arg::Long("graph") => options.action = Action::Graph,
             Arg::Long("clean") => options.action = Action::Clean,
+            Arg::Long("learn") => options.action = Action::Learn,
             Arg::Long("sandbox") => {
                 let value = parser.value().map_err(usage)?;
                 options.sandbox = Some(value.string().map_err(usage)?.parse()?);
@@ -136,6 +140,9 @@ fn apply_env(options: &mut Options, env: &impl Fn(&str) -> Option<OsString>) -> 
     }
     if flag("RUNNER_STATUS")? {
         options.action = Action::Status;
+    }
+    if flag("RUNNER_LEARN")? {
+        options.action = Action::Learn;
     }
     options.dry_run = flag("RUNNER_DRY_RUN")?;
     options.keep_going = flag("RUNNER_KEEP_GOING")?;
@@ -235,6 +242,14 @@ mod tests {
         let parsed = options(&[], &[("RUNNER_SANDBOX", "warn")]).unwrap();
         assert_eq!(parsed.sandbox, Some(SandboxMode::Warn));
         assert!(options(&["--sandbox=strict"], &[]).is_err());
+    }
+
+    #[test]
+    fn learn_from_flag_and_environment() {
+        let parsed = options(&["--learn", "gen"], &[]).unwrap();
+        assert_eq!(parsed.action, Action::Learn);
+        assert_eq!(parsed.tasks, ["gen"]);
+        assert_eq!(options(&[], &[("RUNNER_LEARN", "1")]).unwrap().action, Action::Learn);
     }
 
     #[test]

@@ -32,6 +32,17 @@ pub(crate) struct Process<'a> {
     /// Environment changes in order; `None` removes the variable.
     pub(crate) env: Vec<(OsString, Option<OsString>)>,
     pub(crate) dir: &'a Path,
+    /// A program that runs this one, such as the tracer; `None` runs it directly.
+    pub(crate) wrapper: Option<Wrapper>,
+}
+
+/// A program that runs a process's command line: `PROGRAM ARGS... COMMAND`.
+#[derive(Clone, Debug)]
+pub(crate) struct Wrapper {
+    pub(crate) program: PathBuf,
+    pub(crate) args: Vec<OsString>,
+    /// Drop the output, for a re-run whose output was shown already.
+    pub(crate) discard_output: bool,
 }
 
 impl<'a> Process<'a> {
@@ -46,6 +57,7 @@ impl<'a> Process<'a> {
                 .map(|(key, value)| (key.to_owned(), value.map(Into::into)))
                 .collect(),
             dir,
+            wrapper: None,
         }
     }
 
@@ -57,6 +69,7 @@ impl<'a> Process<'a> {
             args: vec!["-e".into(), "-c".into(), script.into()],
             env: Vec::new(),
             dir,
+            wrapper: None,
         }
     }
 }
@@ -124,7 +137,14 @@ pub(crate) fn run(
             .map_err(Failure::Spawn)?,
         None => PathBuf::from(&process.program),
     };
-    let mut command = Command::new(program);
+    let mut command = match &process.wrapper {
+        Some(wrapper) => {
+            let mut command = Command::new(&wrapper.program);
+            command.args(&wrapper.args).arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
     command.args(&process.args).current_dir(process.dir);
     // A command in a process group of its own is stopped by SIGTTIN when it
     // reads the terminal, so with one job and a terminal on stdin it stays in
@@ -154,6 +174,9 @@ pub(crate) fn run(
         if !output.prefixed() {
             command.stdout(stderr_copy().map_err(Failure::Spawn)?);
         }
+    }
+    if process.wrapper.as_ref().is_some_and(|wrapper| wrapper.discard_output) {
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     }
 
     let spawned = match confined {

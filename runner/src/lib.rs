@@ -58,6 +58,7 @@ mod state;
 mod task;
 #[cfg(feature = "taskfile")]
 pub mod taskfile;
+mod traced;
 
 pub use cmd::Cmd;
 pub use error::{Error, ErrorKind, Result};

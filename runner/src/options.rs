@@ -22,6 +22,9 @@ pub enum Action {
     Status,
     /// Forget the recorded state of the requested tasks, or of all tasks.
     Clean,
+    /// Run the one requested task's dependencies, then the task itself once
+    /// unconfined under strace, and print the declarations it needs.
+    Learn,
 }
 
 /// The set of tasks that ignore their recorded state.

@@ -218,6 +218,23 @@ impl Runner {
                 tracker.share_outputs(&graph.tasks);
                 inspect(&graph, &plan, &root, &tracker, options, &output, action)
             }
+            Action::Learn => {
+                let [name] = options.tasks.as_slice() else {
+                    return Err(Error::usage(
+                        "`--learn` takes exactly one task: name the task to learn".to_string(),
+                    ));
+                };
+                if options.dry_run {
+                    return Err(Error::usage(
+                        "`--learn` runs the task, so it cannot be combined with `--dry-run`"
+                            .to_string(),
+                    ));
+                }
+                let learn = graph.find(name)?;
+                let plan = Plan::new(&graph, &options.tasks)?;
+                let run = PlanRun { root: &root, state_dir: &state_dir, jobs, learn: Some(learn) };
+                self.run_plan(&graph, &plan, &run, options, &output)
+            }
             Action::Run if options.dry_run => {
                 let plan = Plan::new(&graph, &options.tasks)?;
                 let mut tracker = Tracker::open(&state_dir, false)?;
@@ -226,7 +243,8 @@ impl Runner {
             }
             _ => {
                 let plan = Plan::new(&graph, &options.tasks)?;
-                self.run_plan(&graph, &plan, &root, &state_dir, options, &output, jobs)
+                let run = PlanRun { root: &root, state_dir: &state_dir, jobs, learn: None };
+                self.run_plan(&graph, &plan, &run, options, &output)
             }
         }
     }
@@ -241,17 +259,15 @@ impl Runner {
         Ok(plan.order.len())
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn run_plan(
         &self,
         graph: &Graph,
         plan: &Plan,
-        root: &Path,
-        state_dir: &Path,
+        run: &PlanRun,
         options: &Options,
         output: &Output,
-        jobs: usize,
     ) -> Result<Report> {
+        let PlanRun { root, state_dir, jobs, learn } = *run;
         let started = Instant::now();
         let mode = options.sandbox.unwrap_or(self.default_sandbox);
         let sandbox = Sandbox::with_denials(mode, options.denials)?;
@@ -276,6 +292,7 @@ impl Runner {
             fingerprints: Mutex::new(vec![None; graph.tasks.len()]),
             jobs,
             keep_going: options.keep_going,
+            learn,
         };
         let tasks = schedule::run(&context, plan);
         let report = Report {
@@ -288,6 +305,16 @@ impl Runner {
         output.summary(&report);
         Ok(report)
     }
+}
+
+/// The root, state directory, job count and learn target of one run of a plan.
+#[derive(Clone, Copy)]
+struct PlanRun<'a> {
+    root: &'a Path,
+    state_dir: &'a Path,
+    jobs: usize,
+    /// The task learn mode traces, by index.
+    learn: Option<usize>,
 }
 
 /// Checks the plan without running it: a dry run prints the commands of the

@@ -30,9 +30,10 @@ use crate::graph::Graph;
 use crate::output::Output;
 use crate::plan::Plan;
 use crate::report::{Outcome, TaskReport};
-use crate::sandbox::{Confinement, Sandbox, TaskAccess};
+use crate::sandbox::{Confinement, Learning, Sandbox, TaskAccess};
 use crate::signal::Interrupt;
 use crate::task::StepContext;
+use crate::traced;
 use crate::{Error, Result, Step, Task};
 
 /// Everything a run shares between its tasks.
@@ -50,6 +51,8 @@ pub(crate) struct Context<'a> {
     pub(crate) fingerprints: Mutex<Vec<Option<Fingerprint>>>,
     pub(crate) jobs: usize,
     pub(crate) keep_going: bool,
+    /// The index of the task learn mode runs unconfined under strace.
+    pub(crate) learn: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -238,6 +241,9 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     let check =
         context.tracker.check(declared, context.root, &deps, &dep_names, context.forced[task])?;
     context.fingerprints.lock().unwrap_or_else(|e| e.into_inner())[task] = check.fingerprint;
+    if context.learn == Some(task) {
+        return traced::learn_task(context, declared, &check);
+    }
 
     let reasons = match &check.freshness {
         Freshness::Fresh => return Ok(Outcome::Fresh),
@@ -263,12 +269,14 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
         // unconfined spawn costs. A task with calls keeps its thread free,
         // because a called task runs under its own, possibly wider, ruleset.
         Some(confinement) if !has_calls => confinement
-            .try_run(|| run_steps(context, declared, &dir, Confined::Thread(confinement)))
+            .try_run(|| run_steps(context, declared, &dir, Confined::Thread(confinement), None))
             .map_err(|err| {
                 Error::sandbox(Some(&declared.name), format!("failed to restrict a thread: {err}"))
             })??,
-        Some(confinement) => run_steps(context, declared, &dir, Confined::PerSpawn(confinement))?,
-        None => run_steps(context, declared, &dir, Confined::No)?,
+        Some(confinement) => {
+            run_steps(context, declared, &dir, Confined::PerSpawn(confinement), None)?
+        }
+        None => run_steps(context, declared, &dir, Confined::No, None)?,
     };
     if let Some(failure) = failure {
         return Ok(failure);
@@ -285,8 +293,18 @@ fn confine(
     check: &Check,
     dir: &Path,
 ) -> Result<Option<Confinement>> {
+    context.sandbox.prepare(&task_access(context, task, check, dir))
+}
+
+/// Returns the declarations and paths of `task` its ruleset is built from.
+pub(crate) fn task_access<'a>(
+    context: &'a Context,
+    task: &'a Task,
+    check: &'a Check,
+    dir: &'a Path,
+) -> TaskAccess<'a> {
     let path_env = task.env.iter().rev().find(|(key, _)| key == "PATH");
-    let access = TaskAccess {
+    TaskAccess {
         task: &task.name,
         root: context.root,
         state_dir: context.tracker.state_dir(),
@@ -297,20 +315,21 @@ fn confine(
         dir,
         path_env: path_env.map(|(_, value)| value.as_ref()),
         syntax: crate::sandbox::Syntax::Rust,
-    };
-    context.sandbox.prepare(&access)
+    }
 }
 
-/// Runs the steps of `task` in order. Returns the failure outcome if a step
-/// failed or the run was interrupted.
-fn run_steps(
+/// Runs the steps of `task` in order, each process step under strace when
+/// `learning`. Returns the failure outcome if a step failed or the run was
+/// interrupted.
+pub(crate) fn run_steps(
     context: &Context,
     task: &Task,
     dir: &Path,
     confined: Confined,
+    learning: Option<&Learning>,
 ) -> Result<Option<Outcome>> {
     let confinement = confined.confinement();
-    for step in &task.steps {
+    for (index, step) in task.steps.iter().enumerate() {
         if context.interrupt.triggered() {
             return Ok(Some(Outcome::Interrupted));
         }
@@ -318,13 +337,19 @@ fn run_steps(
             Step::Cmd(cmd) => {
                 let cmd_dir = cmd.get_dir().map(|sub| dir.join(sub));
                 let process = Process::from_cmd(&task.name, cmd, cmd_dir.as_deref().unwrap_or(dir));
-                run_process(context, task, &process, step, confined)
+                traced::run_process(context, task, process, step, confined, learning)
             }
             Step::Sh(script) => {
                 let process = Process::from_script(&task.name, script, dir);
-                run_process(context, task, &process, step, confined)
+                traced::run_process(context, task, process, step, confined, learning)
             }
             Step::Call(callee) => {
+                if let Some(learning) = learning {
+                    learning.note(format!(
+                        "step `{step}` runs task `{callee}` under its own declarations, so it \
+                         was not traced"
+                    ));
+                }
                 let callee = context.graph.find(callee)?;
                 match run_checked(context, callee, &[])? {
                     Outcome::Ran { .. } | Outcome::Fresh => None,
@@ -337,6 +362,12 @@ fn run_steps(
             }
             Step::Func { label, func } => {
                 context.output.echo(&task.name, step);
+                if let Some(learning) = learning {
+                    learning.note(format!(
+                        "step `{label}` is a closure that runs inside the runner, so strace \
+                         could not trace it"
+                    ));
+                }
                 let step_context = StepContext {
                     task: &task.name,
                     root: context.root,
@@ -356,9 +387,13 @@ fn run_steps(
                 failure.map(|message| with_denials(message, confinement))
             }
         };
-        if let Some(message) = failure {
+        if let Some(mut message) = failure {
             if context.interrupt.triggered() {
                 return Ok(Some(Outcome::Interrupted));
+            }
+            if let Some(report) = traced::explain_failure(context, task, dir, confined, index) {
+                message.push('\n');
+                message.push_str(&report);
             }
             return Ok(Some(Outcome::Failed { message }));
         }
@@ -367,7 +402,7 @@ fn run_steps(
 }
 
 /// Runs one process step; returns the failure message if it failed.
-fn run_process(
+pub(crate) fn run_process(
     context: &Context,
     task: &Task,
     process: &Process,
@@ -384,6 +419,8 @@ fn run_process(
                 exec::Failure::Spawn(err) => Some(err),
                 exec::Failure::Exit(_) => None,
             };
+            // With `--denials=trace`, `run_steps` appends the re-run's report instead.
+            let confinement = confinement.filter(|confinement| !confinement.traces_denials());
             Some(with_hint(message, confinement, spawn_error))
         }
     }

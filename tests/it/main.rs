@@ -4,6 +4,7 @@ mod build_script;
 mod cli;
 mod denials;
 mod freshness;
+mod learn;
 mod library;
 mod sandbox;
 mod support;

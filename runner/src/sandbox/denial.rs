@@ -224,7 +224,7 @@ fn suggest_outside(kind: AccessKind, path: &Path) -> Option<Suggestion> {
 }
 
 /// Returns the preset scope whose grants cover `path`.
-fn preset_for(path: &Path) -> Option<Scope> {
+pub(super) fn preset_for(path: &Path) -> Option<Scope> {
     let home = std::env::home_dir();
     let from_env = |var: &str, default: &str| {
         std::env::var_os(var).map(PathBuf::from).or_else(|| home.as_ref().map(|h| h.join(default)))
@@ -267,7 +267,7 @@ fn python3_prefix() -> Option<PathBuf> {
 
 /// Returns a program scope when `path` is what its file name resolves to on
 /// the runner's `PATH`.
-fn program_scope(path: &Path) -> Option<Scope> {
+pub(super) fn program_scope(path: &Path) -> Option<Scope> {
     let name = path.file_name()?;
     let found = resolve_program(name, None, Path::new("/")).ok()?;
     let same = std::fs::canonicalize(found).ok()? == std::fs::canonicalize(path).ok()?;

@@ -38,6 +38,12 @@ mod generates;
 #[cfg(target_os = "linux")]
 mod hint;
 #[cfg(target_os = "linux")]
+mod learn;
+#[cfg(target_os = "linux")]
+mod learn_compare;
+#[cfg(target_os = "linux")]
+mod learn_propose;
+#[cfg(target_os = "linux")]
 mod policy;
 #[cfg(target_os = "linux")]
 mod presets;
@@ -47,11 +53,19 @@ pub(crate) mod program;
 #[cfg(target_os = "linux")]
 mod ruleset;
 #[cfg(target_os = "linux")]
+mod source_globs;
+#[cfg(target_os = "linux")]
 mod spawn;
+#[cfg(target_os = "linux")]
+mod strace_log;
 #[cfg(all(test, target_os = "linux"))]
 mod tests;
 #[cfg(target_os = "linux")]
 mod tmp_dir;
+#[cfg(target_os = "linux")]
+mod trace;
+#[cfg(all(test, target_os = "linux"))]
+mod trace_tests;
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -62,6 +76,8 @@ use std::sync::Arc;
 use std::sync::Mutex;
 
 pub use denials_mode::DenialsMode;
+#[cfg(target_os = "linux")]
+pub(crate) use learn::Learning;
 pub use mode::SandboxMode;
 pub use status::SandboxStatus;
 
@@ -456,5 +472,98 @@ impl Confinement {
     /// Runs `func` unconfined; no confinement exists off Linux.
     pub(crate) fn try_run<R: Send>(&self, func: impl FnOnce() -> R + Send) -> io::Result<R> {
         Ok(func())
+    }
+}
+
+/// Learn mode off Linux: strace and Landlock are Linux-only, so no value
+/// exists and [`Learning::start`] fails.
+#[cfg(not(target_os = "linux"))]
+pub(crate) enum Learning {}
+
+/// A traced command; off Linux no value exists.
+#[cfg(not(target_os = "linux"))]
+pub(crate) enum TracedCommand {}
+
+#[cfg(not(target_os = "linux"))]
+impl Learning {
+    /// Fails: learn mode needs strace, which runs on Linux only.
+    pub(crate) fn start(task: &str) -> Result<Learning> {
+        Err(Error::sandbox(
+            Some(task),
+            "learn mode traces tasks with strace, which runs on Linux only",
+        ))
+    }
+
+    pub(crate) fn tmp_dir(&self) -> &Path {
+        match *self {}
+    }
+
+    pub(crate) fn command(&self, _dir: &Path) -> TracedCommand {
+        match *self {}
+    }
+
+    pub(crate) fn record(&self, traced: TracedCommand) {
+        match traced {}
+    }
+
+    pub(crate) fn note(&self, _text: String) {
+        match *self {}
+    }
+
+    pub(crate) fn report(&self, _access: &TaskAccess, _succeeded: bool) -> String {
+        match *self {}
+    }
+}
+
+/// The re-run of a failed task under strace; off Linux no value exists.
+#[cfg(not(target_os = "linux"))]
+pub(crate) enum DenialTrace {}
+
+#[cfg(not(target_os = "linux"))]
+impl Confinement {
+    /// Returns false: off Linux no task is confined, so none is re-run.
+    pub(crate) fn traces_denials(&self) -> bool {
+        false
+    }
+
+    /// Fails: strace runs on Linux only.
+    pub(crate) fn denial_trace(&self) -> Result<DenialTrace> {
+        Err(Error::sandbox(Some(&self.task), "strace runs on Linux only"))
+    }
+
+    /// Returns `reason`; off Linux there is no grants hint.
+    pub(crate) fn untraced_hint(&self, reason: &str) -> String {
+        format!("sandbox: {reason}")
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl DenialTrace {
+    pub(crate) fn command(&self, _dir: &Path) -> TracedCommand {
+        match *self {}
+    }
+
+    pub(crate) fn record(&self, traced: TracedCommand) {
+        match traced {}
+    }
+
+    pub(crate) fn skip(&self, _note: String) {
+        match *self {}
+    }
+
+    pub(crate) fn report(&self) -> String {
+        match *self {}
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+impl TracedCommand {
+    pub(crate) fn wrapper(&self) -> crate::exec::Wrapper {
+        match *self {}
+    }
+
+    #[cfg_attr(not(feature = "taskfile"), allow(dead_code))]
+    pub(crate) fn wrap(&self, _command: &Command) -> Command {
+        match *self {}
     }
 }

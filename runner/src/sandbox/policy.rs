@@ -172,7 +172,7 @@ impl Policy {
 /// Returns the grants every task gets, looked up once per process. `/usr`,
 /// `/etc`, the devices and the `/lib*` directories do not change during a
 /// run, and each lookup costs a `stat` per path and a read of `/`.
-fn system_grants() -> Vec<Grant> {
+pub(super) fn system_grants() -> Vec<Grant> {
     static GRANTS: OnceLock<Vec<Grant>> = OnceLock::new();
     GRANTS.get_or_init(find_system_grants).clone()
 }

@@ -3,8 +3,9 @@
 //! Accepted: task names, `VAR=value` words (global vars, on either side of
 //! the names), `-- args` (`CLI_ARGS`), and the flags `-t -d -l -a -n -f -s
 //! -v -C -p -F -x -o -y --status --summary`, the group output flags, plus
-//! `--sandbox[=warn|enforce]`, `--no-sandbox` and `--denials=MODE` (or
-//! `RUNNER_DENIALS`). The sandbox is off for Taskfiles unless `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
+//! `--sandbox[=warn|enforce]`, `--no-sandbox`, `--denials=MODE` (or
+//! `RUNNER_DENIALS`) and `--learn`. The sandbox is off for Taskfiles unless
+//! `--sandbox`, `TASK_SANDBOX=1` or `RUNNER_SANDBOX`
 //! (`warn`, `enforce` or `1`) turns it on; the flags win over both. Exit codes and
 //! messages are go-task 3.54's.
 
@@ -32,6 +33,8 @@ pub(crate) struct Args {
     pub(crate) list_all: bool,
     pub(crate) status: bool,
     pub(crate) summary: bool,
+    /// `--learn`: run the one named task under strace and print what it needs.
+    pub(crate) learn: bool,
     pub(crate) help: bool,
     pub(crate) version: bool,
     /// `--sandbox[=MODE]` or `--no-sandbox`; `None` leaves it to the environment.
@@ -66,6 +69,8 @@ Flags:
   -y, --yes               answer yes to every prompt
       --status            exit 0 if the tasks are up to date, 1 otherwise
       --summary           print the summary of the tasks
+      --learn             run the named task once unconfined under strace and
+                          print the sources, generates and scopes it needs
       --sandbox[=MODE]    confine each task to its sources, generates and scopes;
                           MODE is warn (the default) or enforce
       --no-sandbox        run tasks unconfined (the default for Taskfiles)
@@ -109,6 +114,7 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
             Long("version") => parsed.version = true,
             Long("status") => parsed.status = true,
             Long("summary") => parsed.summary = true,
+            Long("learn") => parsed.learn = true,
             Long("sandbox") => {
                 let mode = match parser.optional_value() {
                     Some(value) => value.to_string_lossy().parse()?,
@@ -286,6 +292,10 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
     if args.tasks.is_empty() {
         args.tasks.push("default".into());
     }
+    if args.learn && args.tasks.len() != 1 {
+        errln!("task: `--learn` takes exactly one task: name the task to learn");
+        return 2;
+    }
     for name in &args.tasks {
         if let Some(tasks) = compile::alias_conflict(&project, name, "") {
             errln!("{}", messages::ambiguous(&tasks, name));
@@ -304,6 +314,7 @@ pub(crate) fn run(args: Vec<OsString>) -> u8 {
                 errln!("{}", messages::internal(name));
                 return 202;
             }
+            Some((index, _)) if args.learn => args.options.learn = Some(index),
             Some(_) => {}
         }
     }

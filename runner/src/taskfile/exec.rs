@@ -29,7 +29,7 @@ use super::shell;
 use super::template::Value;
 use super::vars::{Resolver, Vars};
 use crate::SandboxMode;
-use crate::sandbox::{Confinement, Sandbox, TaskAccess};
+use crate::sandbox::{Confinement, Learning, Sandbox, TaskAccess};
 
 /// The cause of a task failure, in go-task's words.
 #[derive(Clone, Debug)]
@@ -107,6 +107,8 @@ pub(crate) struct Options {
     pub(crate) sandbox: Option<SandboxMode>,
     /// The source of the denied accesses listed when a sandboxed task fails.
     pub(crate) denials: crate::DenialsMode,
+    /// The index of the task learn mode runs unconfined under strace.
+    pub(crate) learn: Option<usize>,
 }
 
 /// A cancellation scope: a dep group, or the whole run.
@@ -200,6 +202,8 @@ pub(crate) struct Executor {
     calls: Mutex<HashMap<String, usize>>,
     sandbox: Sandbox,
     separate_groups: bool,
+    /// The learn run in progress, whose task is `options.learn`.
+    learning: Mutex<Option<Arc<Learning>>>,
 }
 
 /// go-task's limit of calls of one task in one run.
@@ -230,6 +234,7 @@ impl Executor {
             calls: Mutex::new(HashMap::new()),
             sandbox,
             separate_groups: !std::io::stdin().is_terminal(),
+            learning: Mutex::new(None),
         })
     }
 
@@ -567,18 +572,60 @@ impl Executor {
         cancel: &Arc<Cancel>,
     ) -> Result<(), Failure> {
         let silent = self.is_silent(task, call);
+        if self.options.learn == Some(task.index) && !self.options.dry {
+            return self.learn(task, call, namespace, cancel);
+        }
         let Some(source_check) = self.check_before_run(task, silent, cancel)? else {
             return Ok(());
         };
+        self.run_cmds(task, call, namespace, cancel, source_check)
+    }
+
+    /// Runs `task` once unconfined under strace, even when up to date, and
+    /// prints the declarations it needs. Records no state for it.
+    fn learn(
+        &self,
+        task: &Compiled,
+        call: &Call,
+        namespace: &str,
+        cancel: &Arc<Cancel>,
+    ) -> Result<(), Failure> {
+        let learning = Learning::start(&task.name)
+            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })?;
+        *self.learning.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(learning));
+        let result = self.run_cmds(task, call, namespace, cancel, None);
+        let learning = self.learning.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(learning) = learning {
+            let report = self.with_access(task, |access| learning.report(access, result.is_ok()));
+            outln!("{report}");
+        }
+        result
+    }
+
+    /// Runs the commands of `task` and its deferred commands, and records
+    /// its fingerprint after success when `source_check` is given.
+    fn run_cmds(
+        &self,
+        task: &Compiled,
+        call: &Call,
+        namespace: &str,
+        cancel: &Arc<Cancel>,
+        source_check: Option<fingerprint::SourceCheck>,
+    ) -> Result<(), Failure> {
+        let silent = self.is_silent(task, call);
         self.confirm(task).map_err(|e| e.wrap(&task.label))?;
         if !self.options.dry {
             let _ = std::fs::create_dir_all(&task.dir);
         }
-        let confinement = self.confine(task).map_err(|e| e.wrap(&task.label))?;
+        let learning = self.learning.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        let confinement =
+            if learning { None } else { self.confine(task).map_err(|e| e.wrap(&task.label))? };
         let confinement = confinement.as_ref();
 
         let mut deferred: Vec<&CmdDef> = Vec::new();
         let mut failure = None;
+        // The shell commands started so far, which `--denials=trace` re-runs.
+        let mut started: Vec<(&str, Vec<String>, Vec<String>)> = Vec::new();
         for cmd in &task.cmds {
             let (outcome, ignore) = match cmd {
                 Cmd::Defer(def) => {
@@ -607,6 +654,7 @@ impl Executor {
                             if !silent && !*cmd_silent || self.options.verbose {
                                 errln!("{}", messages::echo(&task.label, shown));
                             }
+                            started.push((cmd, set.clone(), shopt.clone()));
                             Some(self.run_shell(task, cmd, &set, &shopt, scope, confinement))
                         });
                     (outcome, *ignore_error)
@@ -642,6 +690,11 @@ impl Executor {
                     }
                     continue;
                 }
+                if let Some(confinement) = confinement.filter(|c| c.traces_denials())
+                    && matches!(cmd, Cmd::Shell { .. })
+                {
+                    errln!("{}", self.trace_denials(task, confinement, &started));
+                }
                 failure = Some(error.wrap(&task.label));
                 break;
             }
@@ -655,7 +708,8 @@ impl Executor {
 
         match failure {
             Some(error) => {
-                if !self.options.dry {
+                // A learn run leaves the task's recorded state as it was.
+                if !self.options.dry && !learning {
                     fingerprint::forget(task, &self.project.root_dir, &task.label);
                 }
                 Err(error)
@@ -801,8 +855,14 @@ impl Executor {
         }
 
         let script = shell::script(cmd, set, shopt);
-        let mut command =
-            shell::command(&script, super::vars::existing_ancestor(&task.dir), &task.env);
+        let dir = super::vars::existing_ancestor(&task.dir);
+        let mut command = shell::command(&script, dir, &task.env);
+        let learning = self.learning_of(task);
+        let traced = learning.as_ref().map(|learning| learning.command(dir));
+        if let (Some(learning), Some(traced)) = (&learning, &traced) {
+            command = traced.wrap(&command);
+            command.env("TMPDIR", learning.tmp_dir());
+        }
         command.stdin(Stdio::inherit());
         #[cfg(unix)]
         if self.separate_groups {
@@ -821,7 +881,12 @@ impl Executor {
             }
         };
         let result = self.spawn_and_wait(task, command, cancel, sink, confinement);
+        if let (Some(learning), Some(traced)) = (learning, traced) {
+            learning.record(traced);
+        }
 
+        // With `--denials=trace`, `run_cmds` prints the re-run's report instead.
+        let confinement = confinement.filter(|confinement| !confinement.traces_denials());
         if let (Err(_), Some(confinement)) = (&result, confinement) {
             let hint = confinement.hint(None);
             if !hint.is_empty() {
@@ -829,6 +894,50 @@ impl Executor {
             }
         }
         result
+    }
+
+    /// Re-runs the `started` shell commands of a failed task, up to the
+    /// failing one, under strace with the task's ruleset, and returns the
+    /// report of the calls that were denied (`--denials=trace`). Their
+    /// output is dropped, since the first run showed it.
+    // Off Linux no trace value exists, so the lines after it are unreachable.
+    #[cfg_attr(not(target_os = "linux"), allow(unreachable_code, unused_variables))]
+    fn trace_denials(
+        &self,
+        task: &Compiled,
+        confinement: &Confinement,
+        started: &[(&str, Vec<String>, Vec<String>)],
+    ) -> String {
+        let trace = match confinement.denial_trace() {
+            Ok(trace) => trace,
+            Err(error) => return confinement.untraced_hint(&error.to_string()),
+        };
+        for (cmd, set, shopt) in started {
+            let script = shell::script(cmd, set, shopt);
+            let dir = super::vars::existing_ancestor(&task.dir);
+            let traced = trace.command(dir);
+            let mut command = traced.wrap(&shell::command(&script, dir, &task.env));
+            command.env("TMPDIR", confinement.tmp_dir());
+            command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+            // NOTE: the re-run is not registered for cancellation; an
+            // interrupt reaches it only through the terminal's process group.
+            match confinement.spawn(command) {
+                Ok(mut child) => {
+                    let _ = child.wait();
+                }
+                Err(error) => log::debug!("task `{}`: re-run failed: {error}", task.name),
+            }
+            trace.record(traced);
+        }
+        trace.report()
+    }
+
+    /// Returns the learn run of `task`, when learn mode traces it.
+    fn learning_of(&self, task: &Compiled) -> Option<Arc<Learning>> {
+        if self.options.learn != Some(task.index) {
+            return None;
+        }
+        self.learning.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn spawn_and_wait(
@@ -915,6 +1024,13 @@ impl Executor {
         if self.options.sandbox.is_none_or(|mode| mode == SandboxMode::Off) || self.options.dry {
             return Ok(None);
         }
+        self.with_access(task, |access| self.sandbox.prepare(access))
+            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })
+    }
+
+    /// Calls `f` with the declarations and paths of `task` that its ruleset
+    /// is built from.
+    fn with_access<R>(&self, task: &Compiled, f: impl FnOnce(&TaskAccess) -> R) -> R {
         let entry = &self.project.tasks[task.index];
         let sources = super::glob::expand(&task.dir, &task.sources);
         let mut source_dirs: Vec<PathBuf> =
@@ -942,9 +1058,7 @@ impl Executor {
             path_env: None,
             syntax: crate::sandbox::Syntax::Taskfile,
         };
-        self.sandbox
-            .prepare(&access)
-            .map_err(|error| Failure::Other { message: format!("task: {error}"), code: 1 })
+        f(&access)
     }
 
     fn write_group(&self, task: &Compiled, begin: Option<&str>, end: Option<&str>, buffer: &[u8]) {

@@ -144,6 +144,46 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "escape"
             )),
         ],
+        "learn" => {
+            let script = "\
+import os
+text = open('data/a.txt').read() + open('data/b.csv').read()
+os.makedirs('out', exist_ok=True)
+open('out/result.txt', 'w').write(text)
+";
+            vec![
+                Task::new("prepare").sh(format!("cat > gen.py <<'EOF'\n{script}EOF")),
+                Task::new("gen").dep("prepare").cmd(cmd!("python3", "gen.py")),
+                Task::new("declared")
+                    .dep("prepare")
+                    .sources(["gen.py", "data/a.txt", "data/b.csv"])
+                    .generates(["out/"])
+                    .scope(Scope::program("python3"))
+                    .cmd(cmd!("python3", "gen.py")),
+                Task::new("failing").sh("cat data/a.txt; exit 4"),
+                Task::new("cargo").cmd(cmd!("cargo", "build", "--offline", "--quiet")),
+                Task::new("cargo-declared")
+                    .sources(["Cargo.toml", "src/main.rs"])
+                    .generates(["Cargo.lock", "target/"])
+                    .scopes([Scope::rust_toolchain(), Scope::git_config()])
+                    .cmd(cmd!("cargo", "build", "--offline", "--quiet")),
+            ]
+        }
+        "traced" => {
+            let port = std::env::var("FIXTURE_PORT").unwrap_or_else(|_| "9".to_string());
+            let connect =
+                "import socket, sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])))";
+            vec![
+                Task::new("read")
+                    .sources(["data/main.txt"])
+                    .sh("cat data/main.txt > /dev/null; cat data/extra.txt"),
+                Task::new("write")
+                    .generates(["out/"])
+                    .sh("echo x > out/ok.txt; echo y > stray/new.txt"),
+                Task::new("connect").cmd(cmd!("/usr/bin/python3", "-c", connect, port)),
+                Task::new("closure").func("fail", |_| Err("closure failed".into())),
+            ]
+        }
         "denials" => vec![
             Task::new("read-extra").sources(["a.txt"]).sh("cat a.txt gen/extra.txt"),
             Task::new("write-outside").generates(["out/"]).sh("echo x > out/a; echo x > other/b"),
@@ -181,9 +221,10 @@ fn main() -> ExitCode {
     let root = std::env::current_dir().expect("the current directory is readable");
     let args: Vec<_> = args.collect();
     // The other scenarios observe their tasks through files such as `marks`
-    // that no task declares, so only the sandbox and denials scenarios run
-    // with the product's default mode; `--sandbox` still overrides it.
-    let sandboxed = name == "sandbox" || name == "denials";
+    // that no task declares, so only the sandbox, denials and traced
+    // scenarios run with the product's default mode; `--sandbox` still
+    // overrides it.
+    let sandboxed = matches!(name.as_str(), "sandbox" | "denials" | "traced");
     let default_sandbox = if sandboxed { SandboxMode::Warn } else { SandboxMode::Off };
     let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
     match runner.run(args) {
