@@ -58,6 +58,15 @@ impl Contender {
         }
     }
 
+    /// Moves the stderr log to `dir`, for a contender that runs in a directory
+    /// the bench must not write to, such as the repository root.
+    pub fn log_in(mut self, dir: &Path) -> Contender {
+        if let Some(name) = self.log.file_name() {
+            self.log = dir.join(name);
+        }
+        self
+    }
+
     /// Returns the command line, quoted for a POSIX shell, for the report.
     pub fn command_line(&self) -> String {
         let mut words = vec![shell_quote(&self.program.to_string_lossy())];
@@ -197,6 +206,19 @@ mod tests {
         assert!(contender.run().is_err());
         assert!(contender.run_with_args(&["extra"]).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn log_in_moves_the_log() {
+        let dir = temp_dir("contender-log-run");
+        let logs = temp_dir("contender-log-dir");
+        let contender =
+            Contender::new("log me", "/bin/sh", ["-c", "echo hi >&2"], &dir).log_in(&logs);
+        contender.run().unwrap();
+        assert_eq!(std::fs::read_to_string(logs.join("log-me.log")).unwrap(), "hi\n");
+        assert!(!dir.join("log-me.log").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&logs).unwrap();
     }
 
     #[test]

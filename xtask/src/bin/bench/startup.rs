@@ -60,7 +60,7 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
     let mut contenders = Vec::new();
     let xtask = bench.exe.with_file_name("xtask");
     if xtask.is_file() {
-        contenders.push(Contender::new(XTASK, &xtask, ["--list"], &bench.repo));
+        contenders.push(Contender::new(XTASK, &xtask, ["--list"], &bench.repo).log_in(&dir));
     } else {
         section.notes.push(format!(
             "`{}` is missing, so its row is left out: build it with `cargo build --release -p \
@@ -78,7 +78,8 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
         match crate::peers::find_on_path("cargo") {
             Some(cargo) => {
                 let args = ["xtask", "--list"];
-                contenders.push(Contender::new(CARGO_XTASK, cargo, args, &bench.repo));
+                let contender = Contender::new(CARGO_XTASK, cargo, args, &bench.repo);
+                contenders.push(contender.log_in(&dir));
             }
             None => section.notes.push("`cargo` was not found on PATH.".to_string()),
         }
