@@ -2,12 +2,12 @@
 //!
 //! Every task runs `/bin/true`, so nothing can run in parallel, and the time
 //! per link is what each tool spends between one task's end and the next
-//! one's start: checking, scheduling, spawning and reaping. Contenders: our
-//! runner with the sandbox off and in `warn` mode (`__runner chain:N`), GNU
-//! `make -j2` over a chain of phony targets, go-task over a Taskfile whose
-//! tasks each list the previous one in `deps`, and just over a justfile whose
-//! recipes each depend on the previous one. just runs each recipe line
-//! through `sh -cu`. The design sets no target for this workload, so the
+//! one's start: checking, scheduling, spawning and reaping. The contenders
+//! are our runner with the sandbox off and in `warn` mode (`__runner
+//! chain:N`) and GNU `make -j2` over a chain of phony targets. go-task runs a
+//! Taskfile whose tasks each list the previous one in `deps`, and just a
+//! justfile whose recipes each depend on the previous one. just runs each
+//! recipe line through `sh -cu`. The design sets no target for this workload, so the
 //! section reports ratios only. Quick mode uses a chain of 100.
 
 use std::fmt::Write as _;

@@ -152,7 +152,7 @@ struct Request {
 }
 
 impl Request {
-    /// Whether this is the full run whose report is `docs/benchmarks.md`.
+    /// Checks whether this is the full run, whose report is `docs/benchmarks.md`.
     fn is_full_run(&self) -> bool {
         !self.quick && self.rounds.is_none() && self.benchmarks.len() == BENCHMARKS.len()
     }

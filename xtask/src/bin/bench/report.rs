@@ -90,7 +90,7 @@ impl Section {
     }
 
     /// Adds the ratio of each of `ours` to each of `peers`, skipping the rows
-    /// that were not measured (a missing peer's note says why).
+    /// that were not measured (a missing peer's note gives the reason).
     pub fn add_ratios(&mut self, ours: &[&str], peers: &[&str]) {
         for our_name in ours {
             for peer_name in peers {
@@ -310,7 +310,7 @@ pub fn kib_to_megabytes(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1e6
 }
 
-/// What the report records about the run besides the sections.
+/// The facts about the run that the report records besides the sections.
 pub struct RunInfo<'a> {
     /// The command that produced the report, as the user typed it.
     pub command: &'a str,

@@ -1,11 +1,11 @@
 //! The start-up benchmark: listing the tasks of a small project.
 //!
-//! Contenders: this repository's own `xtask` binary run directly with
-//! `--list` (the binary next to this program, so a release build when the
-//! bench is one), `cargo xtask --list` through cargo for reference, which
-//! adds cargo's start-up and its check that the binary is fresh, and
-//! `task --list` and `just --list` over a Taskfile and a justfile that
-//! declare the same six tasks with the same descriptions. Every contender
+//! The first contender is this repository's own `xtask` binary, run directly
+//! with `--list`. It is the binary next to this program, so a release build
+//! when the bench is one. `cargo xtask --list` through cargo is for
+//! reference: it adds cargo's start-up and its check that the binary is
+//! fresh. The peers are `task --list` and `just --list` over a Taskfile and
+//! a justfile that declare the same six tasks with the same descriptions. Every contender
 //! parses its definitions and prints a list, and none runs a task.
 //!
 //! Quick mode leaves out `cargo xtask --list`: the quick run is also a test,
