@@ -12,10 +12,14 @@
 //! benchmarks, or all of them in the order of `BENCHMARKS`. A full run of all
 //! of them writes `docs/benchmarks.md`; `--quick` uses smaller workloads and
 //! writes `target/bench/quick.md`; any other selection writes
-//! `target/bench/report.md`. The hidden subcommands `__runner` and `__plan`
-//! are processes that the benchmarks time: they declare the benchmark's tasks
-//! with `runner::Runner`, as a project's own xtask binary does, so process
-//! start-up counts as it would for `cargo xtask`.
+//! `target/bench/report.md`. The report gives the command that ran it from
+//! `BENCH_COMMAND`, which `cargo xtask bench` sets, and paths below the
+//! repository root relative to it.
+//!
+//! The hidden subcommands `__runner` and `__plan` are processes that the
+//! benchmarks time: they declare the benchmark's tasks with `runner::Runner`,
+//! as a project's own xtask binary does, so process start-up counts as it
+//! would for `cargo xtask`.
 
 mod chain;
 mod child;
@@ -240,7 +244,12 @@ fn run(request: &Request, args: &[String]) -> Result<(), String> {
         words.extend(args.iter().cloned());
         words.join(" ")
     });
-    let run = report::RunInfo { command: &command, quick: request.quick, peers: &bench.peers };
+    let run = report::RunInfo {
+        command: &command,
+        quick: request.quick,
+        repo: &repo,
+        peers: &bench.peers,
+    };
     let text = report::document(&sections, &run);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)

@@ -12,6 +12,7 @@
 //! reason, never as met.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::contender::{Contender, Sample};
@@ -316,6 +317,8 @@ pub struct RunInfo<'a> {
     pub command: &'a str,
     /// Whether the workloads were the smaller ones of `--quick`.
     pub quick: bool,
+    /// The repository root, which the report leaves out of paths below it.
+    pub repo: &'a Path,
     pub peers: &'a Peers,
 }
 
@@ -351,7 +354,9 @@ pub fn document(sections: &[Section], run: &RunInfo) -> String {
         text.push_str(&section.to_markdown());
     }
     text.push_str(FINDINGS);
-    text
+
+    let prefix = format!("{}/", run.repo.display());
+    text.replace(&prefix, "")
 }
 
 /// Describes this machine: CPU model, cores, memory and kernel.
@@ -497,6 +502,20 @@ mod tests {
         assert_eq!(section.ratios.len(), 1);
         let text = section.to_markdown();
         assert!(text.contains("| ours / make | 1.25x | 1.25x | 1.25x |"), "{text}");
+    }
+
+    #[test]
+    fn document_has_paths_relative_to_repo() {
+        let mut section = section_with(&[("ours", 100)]);
+        section.commands.push(("ours".to_string(), "/repo/root/target/bench x".to_string()));
+        let peers = Peers::default();
+        let run =
+            RunInfo { command: "bench", quick: true, repo: Path::new("/repo/root"), peers: &peers };
+        let text = document(&[section], &run);
+        assert!(text.starts_with("# Benchmarks (quick mode)\n"), "{text}");
+        assert!(text.contains("- ours: `target/bench x`"), "{text}");
+        assert!(!text.contains("/repo/root"), "{text}");
+        assert!(text.contains("- command: `bench`"), "{text}");
     }
 
     #[test]
