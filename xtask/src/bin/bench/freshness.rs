@@ -16,6 +16,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::Bench;
 use crate::contender::Contender;
@@ -99,9 +100,21 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
 
     let samples = rounds::interleave(&unchanged, bench.warmup(2), bench.rounds(15), |_| Ok(()))?;
     section.add_samples(&unchanged, &samples);
+
+    // The tree outlives the run, so each rewrite's content comes from a
+    // version this run has not written before: the run's start time plus
+    // the round. A runner that checks content must see it as new.
     let tree = dir.join("tree");
+    let first_version = run_nonce();
+    rewrite_file(&tree, files, 0, first_version)?;
+    if runner_fresh && unchanged[0].run_with_args(&["--status"]).is_ok() {
+        return Err(format!(
+            "the runner found `check` fresh after a file of `{}` changed",
+            tree.display()
+        ));
+    }
     let samples = rounds::interleave(&changed, bench.warmup(1), bench.rounds(11), |round| {
-        rewrite_file(&tree, files, round)
+        rewrite_file(&tree, files, round + 1, first_version)
     })?;
     section.add_samples(&changed, &samples);
     section.add_ratios(&[RUNNER], &[FIND, GO_TASK]);
@@ -239,11 +252,19 @@ fn ensure_tree(dir: &Path, dirs: usize) -> Result<u64, String> {
     Ok(expected_bytes)
 }
 
-/// Rewrites the file chosen by `round`, of `files`, with new content of the
-/// same size.
-fn rewrite_file(tree: &Path, files: usize, round: usize) -> Result<(), String> {
+/// Rewrites the file chosen by `round`, of `files`, with the same size and
+/// the content of version `first_version + round`.
+fn rewrite_file(tree: &Path, files: usize, round: usize, first_version: u64) -> Result<(), String> {
     let index = (round * 7_919) % files;
-    write_bytes(&file_path(tree, index), &content(index, round as u64 + 1))
+    let version = first_version.wrapping_add(round as u64);
+    write_bytes(&file_path(tree, index), &content(index, version))
+}
+
+/// Returns a number that differs from run to run: the nanoseconds since the
+/// Unix epoch. Version 0 is the generated tree's, so the result is never 0.
+fn run_nonce() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    (since.as_nanos() as u64).max(1)
 }
 
 fn file_path(tree: &Path, index: usize) -> PathBuf {
@@ -296,6 +317,23 @@ mod tests {
         assert_eq!(before.len(), file_size(42));
         assert_eq!(after.len(), before.len());
         assert_ne!(after, before);
+    }
+
+    #[test]
+    fn rewrites_differ_between_runs() {
+        let dir = std::env::temp_dir().join(format!("bench-rewrite-{}", std::process::id()));
+        let tree = dir.join("tree");
+        std::fs::create_dir_all(tree.join("d000")).unwrap();
+        let path = file_path(&tree, 0);
+
+        rewrite_file(&tree, 1, 0, 5).unwrap();
+        let first_run = std::fs::read(&path).unwrap();
+        rewrite_file(&tree, 1, 0, 6).unwrap();
+        let second_run = std::fs::read(&path).unwrap();
+        assert_ne!(first_run, second_run);
+        assert_eq!(first_run.len(), file_size(0));
+        assert_ne!(run_nonce(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
