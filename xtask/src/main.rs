@@ -7,11 +7,15 @@
 //! safe. The tasks run in enforce mode: a run fails before starting anything
 //! when the kernel cannot enforce their whole Landlock policy.
 //!
-//! `cargo xtask bench` builds and runs the benchmark program in release mode
-//! (`xtask/src/bin/bench/`), which compares the runner with GNU make, go-task
-//! and find and writes `target/bench/report.md`. To run one benchmark, run the
-//! program directly: `cargo run --release -p xtask --bin bench -- scheduler`.
+//! `cargo xtask bench` builds this package's binaries in release mode and
+//! runs the benchmark program (`xtask/src/bin/bench/`), which compares the
+//! runner with GNU make, go-task, just and find and writes
+//! `docs/benchmarks.md`. The arguments after `bench` go to the benchmark
+//! program: `cargo xtask bench --quick` runs the small workloads and writes
+//! `target/bench/quick.md`, and `cargo xtask bench scheduler` runs one
+//! benchmark.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use runner::{Runner, SandboxMode, Scope, Task, cmd};
@@ -50,6 +54,36 @@ fn cargo_task(name: &str, doc: &str) -> Task {
 }
 
 fn main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let bench_args = match args.iter().position(|arg| arg == "bench") {
+        Some(index) => args.split_off(index + 1),
+        None => Vec::new(),
+    };
+    let runner = tasks(&bench_args);
+    if bench_args.is_empty() {
+        return runner.main();
+    }
+
+    // `Runner::main` would parse the bench program's arguments as its own, so
+    // the runner gets the arguments up to `bench` through `run`.
+    // NOTE: `run` installs no logger, so `-v` prints no log lines here.
+    match runner.run(&args) {
+        Ok(report) => ExitCode::from(report.exit_code()),
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Declares this repository's tasks; `bench_args` go to the bench program.
+fn tasks(bench_args: &[OsString]) -> Runner {
+    let mut bench_command = String::from("cargo xtask bench");
+    for arg in bench_args {
+        bench_command.push(' ');
+        bench_command.push_str(&arg.to_string_lossy());
+    }
+
     Runner::new()
         .default_sandbox(SandboxMode::Enforce)
         .task(
@@ -82,8 +116,8 @@ fn main() -> ExitCode {
             // The workspace is granted as scopes, not sources, so the task has no sources
             // and runs every time: a benchmark has no inputs to be fresh against.
             Task::new("bench")
-                .doc("Run the benchmarks against make, go-task and find")
-                .generates(["target/"])
+                .doc("Run the benchmarks against make, go-task, just and find")
+                .generates(["target/", "docs/benchmarks.md"])
                 .scopes(WORKSPACE_PATHS.map(Scope::read))
                 .scopes([
                     Scope::rust_toolchain(),
@@ -91,17 +125,24 @@ fn main() -> ExitCode {
                     Scope::program("make"),
                     Scope::program("find"),
                     Scope::program("true"),
-                    // go-task from pip's go-task-bin package lives in Python's prefix. The task
-                    // may not write there, so the bench cannot install go-task from this task.
+                    // just runs each recipe line with `sh -cu`.
+                    Scope::program("sh"),
+                    // go-task and just from pip live in Python's prefix, and `cargo install
+                    // just` puts just in cargo's, both granted read-only.
                     Scope::python3(),
                     Scope::proc(),
                 ])
-                .cmd(cmd!("cargo", "run", "--release", "-p", "xtask", "--bin", "bench")),
+                .env("BENCH_COMMAND", bench_command)
+                // The start-up benchmark times the release `xtask` binary, so it is built too.
+                .cmd(cmd!("cargo", "build", "--release", "-p", "xtask", "--bins"))
+                .cmd(
+                    cmd!("cargo", "run", "--release", "-p", "xtask", "--bin", "bench", "--")
+                        .args(bench_args),
+                ),
         )
         .task(
             Task::new("ci")
                 .doc("Run every check of the main job")
                 .deps(["fmt", "clippy", "test", "doc"]),
         )
-        .main()
 }

@@ -6,7 +6,9 @@
 //! the spawn to the return of wait4, so it includes exec and the dynamic
 //! loader, as a shell's `time` would. A run that exits unsuccessfully is an
 //! error carrying the end of the log, so a broken contender never yields
-//! figures.
+//! figures. The CPU time is the user and system time that wait4 returns,
+//! which covers the child and every descendant it waited for, so a runner's
+//! CPU time includes its tasks' commands.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -21,6 +23,8 @@ use std::time::{Duration, Instant};
 pub struct Sample {
     /// Wall time from spawn to exit.
     pub wall: Duration,
+    /// User plus system CPU time of the child and its waited-for descendants.
+    pub cpu: Duration,
     /// Peak resident set size of the child, in KiB (`ru_maxrss` on Linux).
     pub max_rss_kib: u64,
 }
@@ -52,6 +56,15 @@ impl Contender {
             dir: dir.to_owned(),
             log: dir.join(format!("{slug}.log")),
         }
+    }
+
+    /// Moves the stderr log to `dir`, for a contender that runs in a directory
+    /// the bench must not write to, such as the repository root.
+    pub fn log_in(mut self, dir: &Path) -> Contender {
+        if let Some(name) = self.log.file_name() {
+            self.log = dir.join(name);
+        }
+        self
     }
 
     /// Returns the command line, quoted for a POSIX shell, for the report.
@@ -134,7 +147,15 @@ pub fn spawn_and_reap(command: &mut Command) -> io::Result<(Sample, ExitStatus)>
     // it only closes its pipes, and this command has none.
     drop(child);
     let max_rss_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    Ok((Sample { wall, max_rss_kib }, ExitStatus::from_raw(status)))
+    let cpu = duration_of(usage.ru_utime) + duration_of(usage.ru_stime);
+    Ok((Sample { wall, cpu, max_rss_kib }, ExitStatus::from_raw(status)))
+}
+
+/// Converts a `timeval` from rusage to a duration; a negative field counts as zero.
+pub fn duration_of(time: libc::timeval) -> Duration {
+    let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
+    let micros = u32::try_from(time.tv_usec).unwrap_or(0);
+    Duration::from_secs(seconds) + Duration::from_micros(u64::from(micros))
 }
 
 #[cfg(test)]
@@ -153,7 +174,18 @@ mod tests {
         let contender = Contender::new("sleep", "/bin/sh", ["-c", "sleep 0.05"], &dir);
         let sample = contender.run().unwrap();
         assert!(sample.wall >= Duration::from_millis(50), "{:?}", sample.wall);
+        assert!(sample.cpu < sample.wall, "{:?} of {:?}", sample.cpu, sample.wall);
         assert!(sample.max_rss_kib > 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn cpu_time_includes_grandchildren() {
+        let dir = temp_dir("contender-cpu");
+        let script = "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'";
+        let contender = Contender::new("busy", "/bin/sh", ["-c", script], &dir);
+        let sample = contender.run().unwrap();
+        assert!(sample.cpu >= Duration::from_millis(20), "{:?}", sample.cpu);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -174,6 +206,19 @@ mod tests {
         assert!(contender.run().is_err());
         assert!(contender.run_with_args(&["extra"]).is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn log_in_moves_the_log() {
+        let dir = temp_dir("contender-log-run");
+        let logs = temp_dir("contender-log-dir");
+        let contender =
+            Contender::new("log me", "/bin/sh", ["-c", "echo hi >&2"], &dir).log_in(&logs);
+        contender.run().unwrap();
+        assert_eq!(std::fs::read_to_string(logs.join("log-me.log")).unwrap(), "hi\n");
+        assert!(!dir.join("log-me.log").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&logs).unwrap();
     }
 
     #[test]

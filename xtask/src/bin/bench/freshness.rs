@@ -12,9 +12,11 @@
 //!
 //! The tree is kept between runs in `target/bench/work/freshness/tree` and
 //! regenerated when its marker file is missing or describes another layout.
+//! Quick mode uses 2,000 files in 20 directories, in `target/bench/work-quick`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::Bench;
 use crate::contender::Contender;
@@ -22,7 +24,9 @@ use crate::report::Section;
 use crate::rounds;
 use crate::scheduler::write_file;
 
+/// The directories of the full tree; quick mode uses `QUICK_DIRS`.
 const DIRS: usize = 200;
+const QUICK_DIRS: usize = 20;
 const FILES_PER_DIR: usize = 100;
 /// The size of the smallest file. Sizes spread evenly up to `MIN_SIZE +
 /// SIZE_SPREAD`, so the mean is about 6.7 KB and the tree about 128 MiB.
@@ -39,15 +43,18 @@ const GO_TASK_CHANGED: &str = "go-task, one file changed";
 /// Runs the benchmark and returns its section.
 pub fn run(bench: &Bench) -> Result<Section, String> {
     let dir = bench.work_dir("freshness")?;
-    let bytes = ensure_tree(&dir)?;
-    let files = DIRS * FILES_PER_DIR;
+    let dirs = bench.size(DIRS, QUICK_DIRS);
+    let bytes = ensure_tree(&dir, dirs)?;
+    let files = dirs * FILES_PER_DIR;
     let mut section = Section::new(
         &format!("Freshness: a no-op check over {files} files"),
         &format!(
             "Wall time of an invocation that finds its task fresh, with every file of a \
              {files}-file tree of {:.1} MiB as its sources, against one `find` walk of the \
              tree and go-task's checksum method. The second set of rows changes one file \
-             before each round.",
+             before each round. Targets: the runner within 1.3x of `find` and at least 4x \
+             faster than go-task. Before timing, each tool runs the task once, and the bench \
+             checks with `--status` that the tool then finds it fresh.",
             bytes as f64 / (1024.0 * 1024.0)
         ),
     );
@@ -69,7 +76,7 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
             unchanged.push(Contender::new(GO_TASK, &go_task.path, ["check"], &dir));
             changed.push(Contender::new(GO_TASK_CHANGED, &go_task.path, ["check"], &dir));
         }
-        Err(reason) => section.notes.push(format!("go-task skipped: {reason}")),
+        Err(reason) => section.notes.push(format!("go-task is missing: {reason}")),
     }
 
     // Each tool runs once to record its state, then must call the task fresh.
@@ -91,12 +98,27 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
         );
     }
 
-    let samples = rounds::interleave(&unchanged, 2, bench.rounds(15), |_| Ok(()))?;
+    let samples = rounds::interleave(&unchanged, bench.warmup(2), bench.rounds(15), |_| Ok(()))?;
     section.add_samples(&unchanged, &samples);
+
+    // The tree outlives the run, so each rewrite's content comes from a
+    // version this run has not written before: the run's start time plus
+    // the round. A runner that checks content must see it as new.
     let tree = dir.join("tree");
-    let samples =
-        rounds::interleave(&changed, 1, bench.rounds(11), |round| rewrite_file(&tree, round))?;
+    let first_version = run_nonce();
+    rewrite_file(&tree, files, 0, first_version)?;
+    if runner_fresh && unchanged[0].run_with_args(&["--status"]).is_ok() {
+        return Err(format!(
+            "the runner found `check` fresh after a file of `{}` changed",
+            tree.display()
+        ));
+    }
+    let samples = rounds::interleave(&changed, bench.warmup(1), bench.rounds(11), |round| {
+        rewrite_file(&tree, files, round + 1, first_version)
+    })?;
     section.add_samples(&changed, &samples);
+    section.add_ratios(&[RUNNER], &[FIND, GO_TASK]);
+    section.add_ratios(&[RUNNER_CHANGED], &[FIND_CHANGED, GO_TASK_CHANGED]);
 
     if runner_fresh {
         section.within(RUNNER, FIND, 1.3);
@@ -122,10 +144,12 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
 /// the check alone, inside one process, on a tree of the same size that the
 /// library generates in a temporary directory.
 fn in_process(bench: &Bench, section: &mut Section) -> Result<(), String> {
+    let files = bench.size(DIRS, QUICK_DIRS) * FILES_PER_DIR;
     let options = runner::bench::FreshnessOptions {
+        files,
+        total_bytes: (0..files).map(|index| file_size(index) as u64).sum(),
         runs: bench.rounds(15),
         go_task: bench.peers.go_task().ok().map(|peer| peer.path.clone()),
-        ..Default::default()
     };
     let report = runner::bench::freshness(&options)
         .map_err(|err| format!("the in-process freshness benchmark failed: {err}"))?;
@@ -198,23 +222,24 @@ tasks:
       - /bin/true
 ";
 
-/// Generates the tree below `dir` unless its marker matches, and returns the
-/// tree's size in bytes.
-fn ensure_tree(dir: &Path) -> Result<u64, String> {
+/// Generates the tree of `dirs` directories below `dir` unless its marker
+/// matches, and returns the tree's size in bytes.
+fn ensure_tree(dir: &Path, dirs: usize) -> Result<u64, String> {
     let tree = dir.join("tree");
     let marker = dir.join("tree.done");
-    let layout = format!("{DIRS} {FILES_PER_DIR} {MIN_SIZE} {SIZE_SPREAD}\n");
-    let expected_bytes: u64 = (0..DIRS * FILES_PER_DIR).map(|index| file_size(index) as u64).sum();
+    let files = dirs * FILES_PER_DIR;
+    let layout = format!("{dirs} {FILES_PER_DIR} {MIN_SIZE} {SIZE_SPREAD}\n");
+    let expected_bytes: u64 = (0..files).map(|index| file_size(index) as u64).sum();
     if std::fs::read_to_string(&marker).is_ok_and(|text| text == layout) {
         return Ok(expected_bytes);
     }
 
-    eprintln!("bench: generating {} files in `{}`", DIRS * FILES_PER_DIR, tree.display());
+    eprintln!("bench: generating {files} files in `{}`", tree.display());
     if tree.exists() {
         std::fs::remove_dir_all(&tree)
             .map_err(|err| format!("failed to remove `{}`: {err}", tree.display()))?;
     }
-    for index in 0..DIRS * FILES_PER_DIR {
+    for index in 0..files {
         let path = file_path(&tree, index);
         if index % FILES_PER_DIR == 0 {
             let parent = path.parent().unwrap_or(&tree);
@@ -227,10 +252,19 @@ fn ensure_tree(dir: &Path) -> Result<u64, String> {
     Ok(expected_bytes)
 }
 
-/// Rewrites the file chosen by `round` with new content of the same size.
-fn rewrite_file(tree: &Path, round: usize) -> Result<(), String> {
-    let index = (round * 7_919) % (DIRS * FILES_PER_DIR);
-    write_bytes(&file_path(tree, index), &content(index, round as u64 + 1))
+/// Rewrites the file chosen by `round`, of `files`, with the same size and
+/// the content of version `first_version + round`.
+fn rewrite_file(tree: &Path, files: usize, round: usize, first_version: u64) -> Result<(), String> {
+    let index = (round * 7_919) % files;
+    let version = first_version.wrapping_add(round as u64);
+    write_bytes(&file_path(tree, index), &content(index, version))
+}
+
+/// Returns a number that differs from run to run: the nanoseconds since the
+/// Unix epoch. Version 0 is the generated tree's, so the result is never 0.
+fn run_nonce() -> u64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    (since.as_nanos() as u64).max(1)
 }
 
 fn file_path(tree: &Path, index: usize) -> PathBuf {
@@ -283,6 +317,23 @@ mod tests {
         assert_eq!(before.len(), file_size(42));
         assert_eq!(after.len(), before.len());
         assert_ne!(after, before);
+    }
+
+    #[test]
+    fn rewrites_differ_between_runs() {
+        let dir = std::env::temp_dir().join(format!("bench-rewrite-{}", std::process::id()));
+        let tree = dir.join("tree");
+        std::fs::create_dir_all(tree.join("d000")).unwrap();
+        let path = file_path(&tree, 0);
+
+        rewrite_file(&tree, 1, 0, 5).unwrap();
+        let first_run = std::fs::read(&path).unwrap();
+        rewrite_file(&tree, 1, 0, 6).unwrap();
+        let second_run = std::fs::read(&path).unwrap();
+        assert_ne!(first_run, second_run);
+        assert_eq!(first_run.len(), file_size(0));
+        assert_ne!(run_nonce(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,26 +1,48 @@
 //! The task graphs the benchmarks declare, built with runner's builder API.
 //!
 //! The hidden subcommands build these in the child process, so declaring the
-//! tasks is part of what a sample times, as it is for a real xtask.
+//! tasks is part of what a sample times, as it is for a real xtask. A graph
+//! is named `NAME` or `NAME:SIZE`: the size is the chain's length for
+//! `chain` and the number of layers for `planning`.
 
 use runner::{Task, cmd};
 
 /// The number of independent tasks in the scheduler benchmark.
 pub const SCHEDULER_TASKS: usize = 200;
 
-/// The planning graph has this many layers of `PLAN_WIDTH` tasks each.
-pub const PLAN_LAYERS: usize = 100;
+/// The number of tasks in each layer of the planning graph.
 pub const PLAN_WIDTH: usize = 100;
 
-/// Returns the graph named `name`, or `None` for an unknown name.
+/// Returns the graph named `name` (`NAME` or `NAME:SIZE`), or `None` for an
+/// unknown name or an invalid size.
 pub fn by_name(name: &str) -> Option<Vec<Task>> {
-    match name {
-        "scheduler" => Some(scheduler()),
-        "spawn" => Some(spawn()),
-        "freshness" => Some(freshness()),
-        "planning" => Some(planning()),
+    let (name, size) = match name.split_once(':') {
+        Some((name, size)) => (name, Some(size.parse::<usize>().ok().filter(|&n| n > 0)?)),
+        None => (name, None),
+    };
+    match (name, size) {
+        ("scheduler", None) => Some(scheduler()),
+        ("spawn", None) => Some(spawn()),
+        ("freshness", None) => Some(freshness()),
+        ("chain", Some(length)) => Some(chain(length)),
+        ("planning", Some(layers)) => Some(planning(layers)),
         _ => None,
     }
+}
+
+/// Returns the name of task `index` of the chain.
+pub fn chain_task(index: usize) -> String {
+    format!("c{index}")
+}
+
+/// Returns `c0` … `c{length - 1}`, each running `/bin/true` after the one before.
+pub fn chain(length: usize) -> Vec<Task> {
+    (0..length)
+        .map(|index| {
+            let task = Task::new(chain_task(index)).cmd(cmd!("/bin/true"));
+            if index == 0 { task } else { task.deps([chain_task(index - 1)]) }
+        })
+        .collect()
 }
 
 /// Returns `t0` … `t199`, each running `/bin/true`, and `all`, which depends on them.
@@ -42,14 +64,14 @@ pub fn freshness() -> Vec<Task> {
     vec![Task::new("check").sources(["tree/**/*"]).cmd(cmd!("/bin/true"))]
 }
 
-/// Returns a layered DAG of `PLAN_LAYERS` x `PLAN_WIDTH` tasks, where each task below
+/// Returns a layered DAG of `layers` x `PLAN_WIDTH` tasks, where each task below
 /// the first layer depends on up to three tasks of the layer before, plus `all`,
 /// which depends on every one of them (the wide fan-in). Every task has a source
 /// glob, which validation compiles, and one command.
-pub fn planning() -> Vec<Task> {
-    let mut tasks = Vec::with_capacity(PLAN_LAYERS * PLAN_WIDTH + 1);
-    let mut names = Vec::with_capacity(PLAN_LAYERS * PLAN_WIDTH);
-    for layer in 0..PLAN_LAYERS {
+pub fn planning(layers: usize) -> Vec<Task> {
+    let mut tasks = Vec::with_capacity(layers * PLAN_WIDTH + 1);
+    let mut names = Vec::with_capacity(layers * PLAN_WIDTH);
+    for layer in 0..layers {
         for slot in 0..PLAN_WIDTH {
             let name = format!("l{layer}_{slot}");
             let mut task = Task::new(name.as_str())
@@ -78,9 +100,9 @@ mod tests {
 
     #[test]
     fn planning_graph_plans_every_task() {
-        let runner = runner::Runner::new().tasks(planning());
+        let runner = runner::Runner::new().tasks(planning(100));
         let planned = runner.validate_and_plan(&["all".to_string()]).unwrap();
-        assert_eq!(planned, PLAN_LAYERS * PLAN_WIDTH + 1);
+        assert_eq!(planned, 100 * PLAN_WIDTH + 1);
     }
 
     #[test]
@@ -91,10 +113,25 @@ mod tests {
     }
 
     #[test]
+    fn chain_plans_every_link() {
+        let runner = runner::Runner::new().tasks(chain(50));
+        let planned = runner.validate_and_plan(&[chain_task(49)]).unwrap();
+        assert_eq!(planned, 50);
+    }
+
+    #[test]
     fn every_graph_is_known_by_name() {
-        for name in ["scheduler", "spawn", "freshness", "planning"] {
+        for name in ["scheduler", "spawn", "freshness", "chain:3", "planning:2"] {
             assert!(by_name(name).is_some(), "{name}");
         }
-        assert!(by_name("other").is_none());
+        assert_eq!(by_name("chain:7").unwrap().len(), 7);
+        assert_eq!(by_name("planning:2").unwrap().len(), 2 * PLAN_WIDTH + 1);
+    }
+
+    #[test]
+    fn invalid_graph_names_are_none() {
+        for name in ["other", "chain", "chain:0", "chain:x", "planning", "scheduler:5"] {
+            assert!(by_name(name).is_none(), "{name}");
+        }
     }
 }

@@ -1,19 +1,27 @@
 //! The benchmark program behind `cargo xtask bench`.
 //!
 //! Each benchmark runs its contenders (our runner and its peers: GNU make,
-//! go-task, find) as child processes, interleaved round by round, so the noise
-//! of a shared machine falls on all of them alike. A sample is the wall time
-//! from spawn to exit, with the child's peak RSS from wait4(2). The program
-//! prints the timings and the ratios against the performance targets as
-//! Markdown and writes the same text to `target/bench/report.md`.
+//! go-task, just, find) as child processes, interleaved round by round, so the
+//! noise of a shared machine falls on all of them alike. A sample is the wall
+//! time from spawn to exit, with the child's CPU time and peak RSS from
+//! wait4(2). The program prints the tables, the ratios to each peer and the
+//! verdicts on the performance targets as Markdown, and writes the whole
+//! report, method and machine included.
 //!
-//! `bench [--rounds N] [BENCHMARK]...` runs the named benchmarks, or all of
-//! them in the order of `BENCHMARKS`; `--rounds` overrides every benchmark's
-//! number of timed rounds. The hidden subcommands `__runner` and `__plan` are
-//! processes that the benchmarks time: they declare the benchmark's tasks with
-//! `runner::Runner`, as a project's own xtask binary does, so process start-up
-//! counts as it would for `cargo xtask`.
+//! `bench [--quick] [--rounds N] [--out FILE] [BENCHMARK]...` runs the named
+//! benchmarks, or all of them in the order of `BENCHMARKS`. A full run of all
+//! of them writes `docs/benchmarks.md`; `--quick` uses smaller workloads and
+//! writes `target/bench/quick.md`; any other selection writes
+//! `target/bench/report.md`. The report gives the command that ran it from
+//! `BENCH_COMMAND`, which `cargo xtask bench` sets, and paths below the
+//! repository root relative to it.
+//!
+//! The hidden subcommands `__runner` and `__plan` are processes that the
+//! benchmarks time: they declare the benchmark's tasks with `runner::Runner`,
+//! as a project's own xtask binary does, so process start-up counts as it
+//! would for `cargo xtask`.
 
+mod chain;
 mod child;
 mod contender;
 mod freshness;
@@ -24,6 +32,7 @@ mod report;
 mod rounds;
 mod scheduler;
 mod spawn;
+mod startup;
 mod stats;
 
 use std::path::{Path, PathBuf};
@@ -32,17 +41,38 @@ use std::process::ExitCode;
 use crate::peers::Peers;
 use crate::report::Section;
 
-/// The benchmarks in the order a full run takes them.
-const BENCHMARKS: [&str; 4] = ["scheduler", "planning", "spawn", "freshness"];
+/// One benchmark: its name on the command line and the function that runs it.
+struct Benchmark {
+    name: &'static str,
+    run: fn(&Bench) -> Result<Section, String>,
+}
+
+/// The benchmarks in the order a full run takes them. A new benchmark is a
+/// module with a `run` function and one line here.
+const BENCHMARKS: [Benchmark; 6] = [
+    Benchmark { name: "scheduler", run: scheduler::run },
+    Benchmark { name: "chain", run: chain::run },
+    Benchmark { name: "startup", run: startup::run },
+    Benchmark { name: "planning", run: planning::run },
+    Benchmark { name: "spawn", run: spawn::run },
+    Benchmark { name: "freshness", run: freshness::run },
+];
+
+/// The rounds of every benchmark in quick mode, after one warm-up round.
+const QUICK_ROUNDS: usize = 3;
 
 const USAGE: &str = "\
-Usage: bench [--rounds N] [BENCHMARK]...
+Usage: bench [--quick] [--rounds N] [--out FILE] [BENCHMARK]...
 
-Runs the named benchmarks, or all of them: scheduler, planning, spawn, freshness.
-Prints the results and writes them to target/bench/report.md.
+Runs the named benchmarks, or all of them: scheduler, chain, startup, planning,
+spawn, freshness. Prints the results. A full run of all of them writes
+docs/benchmarks.md, --quick writes target/bench/quick.md, and any other
+selection writes target/bench/report.md.
 
 Options:
+  --quick      Smaller workloads and 3 rounds each, to check the harness
   --rounds N   Timed rounds per benchmark [default: each benchmark's own]
+  --out FILE   Write the report to FILE instead
   -h, --help   Print this help
 ";
 
@@ -52,16 +82,32 @@ pub struct Bench {
     pub exe: PathBuf,
     /// The directory for generated projects and trees, below `target/bench`.
     pub work: PathBuf,
+    /// The root of this repository, where `cargo xtask` runs.
+    pub repo: PathBuf,
     /// Overrides each benchmark's default number of timed rounds.
     pub rounds: Option<usize>,
-    /// make and go-task, looked up (and go-task installed) on first use.
+    /// Whether to run the smaller workloads of `--quick`.
+    pub quick: bool,
+    /// make, go-task and just, looked up on first use.
     pub peers: Peers,
 }
 
 impl Bench {
-    /// Returns the number of timed rounds: `--rounds` if given, else `default`.
-    pub fn rounds(&self, default: usize) -> usize {
+    /// Returns the number of timed rounds: `--rounds` if given, else `full`,
+    /// or `QUICK_ROUNDS` in quick mode.
+    pub fn rounds(&self, full: usize) -> usize {
+        let default = if self.quick { QUICK_ROUNDS.min(full) } else { full };
         self.rounds.unwrap_or(default).max(1)
+    }
+
+    /// Returns the number of warm-up rounds: `full`, or one in quick mode.
+    pub fn warmup(&self, full: usize) -> usize {
+        if self.quick { full.min(1) } else { full }
+    }
+
+    /// Returns the size of a workload: `full`, or `quick` in quick mode.
+    pub fn size(&self, full: usize, quick: usize) -> usize {
+        if self.quick { quick } else { full }
     }
 
     /// Creates and returns the work directory of one benchmark.
@@ -92,7 +138,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(request.rounds, &request.benchmarks) {
+    match run(&request, &args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -101,20 +147,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// The benchmarks and round count that the command line requests.
+/// The benchmarks, mode and output that the command line requests.
 struct Request {
     rounds: Option<usize>,
+    quick: bool,
+    out: Option<PathBuf>,
     benchmarks: Vec<&'static str>,
+}
+
+impl Request {
+    /// Checks whether this is the full run, whose report is `docs/benchmarks.md`.
+    fn is_full_run(&self) -> bool {
+        !self.quick && self.rounds.is_none() && self.benchmarks.len() == BENCHMARKS.len()
+    }
 }
 
 /// Parses the command line; `None` means help was requested.
 fn parse_args(args: &[String]) -> Result<Option<Request>, String> {
-    let mut rounds = None;
-    let mut selected = Vec::new();
+    let mut request = Request { rounds: None, quick: false, out: None, benchmarks: Vec::new() };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
+            "--quick" => request.quick = true,
             "--rounds" => {
                 let value = args.next().ok_or("missing value for `--rounds`")?;
                 let count =
@@ -123,39 +178,53 @@ fn parse_args(args: &[String]) -> Result<Option<Request>, String> {
                             "invalid value `{value}` for `--rounds`: expected a positive number"
                         )
                     })?;
-                rounds = Some(count);
+                request.rounds = Some(count);
+            }
+            "--out" => {
+                let value = args.next().ok_or("missing value for `--out`")?;
+                request.out = Some(PathBuf::from(value));
             }
             name => {
-                let known = BENCHMARKS.iter().find(|known| **known == name).ok_or_else(|| {
-                    format!("unknown benchmark `{name}`: expected one of {}", BENCHMARKS.join(", "))
-                })?;
-                selected.push(*known);
+                let known =
+                    BENCHMARKS.iter().find(|known| known.name == name).ok_or_else(|| {
+                        let names: Vec<&str> = BENCHMARKS.iter().map(|known| known.name).collect();
+                        format!("unknown benchmark `{name}`: expected one of {}", names.join(", "))
+                    })?;
+                if !request.benchmarks.contains(&known.name) {
+                    request.benchmarks.push(known.name);
+                }
             }
         }
     }
-    if selected.is_empty() {
-        selected = BENCHMARKS.to_vec();
+    if request.benchmarks.is_empty() {
+        request.benchmarks = BENCHMARKS.iter().map(|known| known.name).collect();
     }
-    Ok(Some(Request { rounds, benchmarks: selected }))
+    Ok(Some(request))
 }
 
-fn run(rounds: Option<usize>, selected: &[&str]) -> Result<(), String> {
+fn run(request: &Request, args: &[String]) -> Result<(), String> {
     let exe = std::env::current_exe()
         .map_err(|err| format!("failed to find the path of this program: {err}"))?;
     let target = target_dir(&exe)?;
-    let bench = Bench { exe, work: target.join("bench/work"), rounds, peers: Peers::default() };
+    let repo = repo_root();
+    let work = target.join(if request.quick { "bench/work-quick" } else { "bench/work" });
+    let bench = Bench {
+        exe,
+        work,
+        repo: repo.clone(),
+        rounds: request.rounds,
+        quick: request.quick,
+        peers: Peers::default(),
+    };
 
     let mut sections: Vec<Section> = Vec::new();
-    for name in selected {
+    for name in &request.benchmarks {
+        let Some(benchmark) = BENCHMARKS.iter().find(|known| known.name == *name) else {
+            return Err(format!("unknown benchmark `{name}`"));
+        };
         eprintln!("bench: running `{name}`");
         let load_before = load_average();
-        let mut section = match *name {
-            "scheduler" => scheduler::run(&bench)?,
-            "planning" => planning::run(&bench)?,
-            "spawn" => spawn::run(&bench)?,
-            "freshness" => freshness::run(&bench)?,
-            other => return Err(format!("unknown benchmark `{other}`")),
-        };
+        let mut section = (benchmark.run)(&bench)?;
         section.notes.push(format!(
             "Load average (1, 5, 15 minutes) before: {load_before}; after: {}.",
             load_average()
@@ -164,12 +233,38 @@ fn run(rounds: Option<usize>, selected: &[&str]) -> Result<(), String> {
         sections.push(section);
     }
 
-    let text = report::document(&sections, &bench.peers);
-    let path = target.join("bench/report.md");
+    let path = match &request.out {
+        Some(path) => path.clone(),
+        None if request.quick => target.join("bench/quick.md"),
+        None if request.is_full_run() => repo.join("docs/benchmarks.md"),
+        None => target.join("bench/report.md"),
+    };
+    let command = std::env::var("BENCH_COMMAND").unwrap_or_else(|_| {
+        let mut words = vec!["cargo run --release -p xtask --bin bench --".to_string()];
+        words.extend(args.iter().cloned());
+        words.join(" ")
+    });
+    let run = report::RunInfo {
+        command: &command,
+        quick: request.quick,
+        repo: &repo,
+        peers: &bench.peers,
+    };
+    let text = report::document(&sections, &run);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| format!("failed to create `{}`: {err}", parent.display()))?;
+    }
     std::fs::write(&path, text)
         .map_err(|err| format!("failed to write `{}`: {err}", path.display()))?;
     eprintln!("bench: wrote {}", path.display());
     Ok(())
+}
+
+/// Returns the root of this repository, the parent of the xtask package.
+fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
 /// Returns the first three fields of `/proc/loadavg`, which show how busy the
@@ -180,7 +275,7 @@ fn load_average() -> String {
     if fields.is_empty() { "unknown".to_string() } else { fields.join(" ") }
 }
 
-/// Returns cargo's target directory: this program lives in `<target>/release/`.
+/// Returns cargo's target directory: this program lives in `<target>/<profile>/`.
 fn target_dir(exe: &Path) -> Result<PathBuf, String> {
     exe.parent()
         .and_then(Path::parent)
@@ -200,8 +295,19 @@ mod tests {
     #[test]
     fn no_arguments_run_every_benchmark() {
         let request = parse(&[]).unwrap().unwrap();
-        assert_eq!(request.benchmarks, BENCHMARKS);
+        let names: Vec<&str> = BENCHMARKS.iter().map(|known| known.name).collect();
+        assert_eq!(request.benchmarks, names);
         assert_eq!(request.rounds, None);
+        assert!(request.is_full_run());
+    }
+
+    #[test]
+    fn quick_and_out_are_parsed() {
+        let request = parse(&["--quick", "--out", "x.md"]).unwrap().unwrap();
+        assert!(request.quick);
+        assert_eq!(request.out, Some(PathBuf::from("x.md")));
+        assert!(!request.is_full_run());
+        assert_eq!(parse(&["--out"]).err().unwrap(), "missing value for `--out`");
     }
 
     #[test]
@@ -209,6 +315,7 @@ mod tests {
         let request = parse(&["--rounds", "3", "spawn"]).unwrap().unwrap();
         assert_eq!(request.benchmarks, ["spawn"]);
         assert_eq!(request.rounds, Some(3));
+        assert!(!request.is_full_run());
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! The report: timing tables and verdicts on the targets, as Markdown.
+//! The report: timing tables, ratios and verdicts on the targets, as Markdown.
 //!
 //! Each benchmark returns a `Section`: one row per contender with the median
-//! and the spread of its samples, then one verdict per target. A verdict
+//! and the spread of its wall times, its median CPU time and peak RSS, then
+//! the ratios of our rows to each peer measured in the same run, then one
+//! verdict per target. A verdict
 //! compares medians: "within 1.3x of make" holds when our median is at most
 //! 1.3 times make's, "3x faster than go-task" when go-task's median is at
 //! least 3 times ours. The same ratio of the minimums follows in brackets:
@@ -10,6 +12,7 @@
 //! reason, never as met.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::contender::{Contender, Sample};
@@ -31,6 +34,14 @@ pub struct Verdict {
     pub outcome: Outcome,
 }
 
+/// The ratio of one of our rows to one peer's row, both measured in this run.
+pub struct Ratio {
+    pub ours: String,
+    pub peer: String,
+    pub ours_summary: Summary,
+    pub peer_summary: Summary,
+}
+
 /// One contender's line in a table.
 pub struct Row {
     pub name: String,
@@ -45,6 +56,7 @@ pub struct Section {
     /// The command lines the contenders ran.
     pub commands: Vec<(String, String)>,
     pub rows: Vec<Row>,
+    pub ratios: Vec<Ratio>,
     pub verdicts: Vec<Verdict>,
     pub notes: Vec<String>,
 }
@@ -57,6 +69,7 @@ impl Section {
             description: description.to_string(),
             commands: Vec::new(),
             rows: Vec::new(),
+            ratios: Vec::new(),
             verdicts: Vec::new(),
             notes: Vec::new(),
         }
@@ -75,6 +88,25 @@ impl Section {
     /// Returns the summary of the contender named `name`, if it was measured.
     pub fn summary(&self, name: &str) -> Option<Summary> {
         self.rows.iter().find(|row| row.name == name).map(|row| row.summary)
+    }
+
+    /// Adds the ratio of each of `ours` to each of `peers`, skipping the rows
+    /// that were not measured (a missing peer's note gives the reason).
+    pub fn add_ratios(&mut self, ours: &[&str], peers: &[&str]) {
+        for our_name in ours {
+            for peer_name in peers {
+                if let (Some(ours_summary), Some(peer_summary)) =
+                    (self.summary(our_name), self.summary(peer_name))
+                {
+                    self.ratios.push(Ratio {
+                        ours: our_name.to_string(),
+                        peer: peer_name.to_string(),
+                        ours_summary,
+                        peer_summary,
+                    });
+                }
+            }
+        }
     }
 
     /// Adds the verdict that `ours` takes at most `factor` times as long as `peer`.
@@ -186,20 +218,42 @@ impl Section {
     pub fn to_markdown(&self) -> String {
         let mut text = format!("## {}\n\n{}\n\n", self.title, self.description);
         if !self.rows.is_empty() {
-            text.push_str("| contender | median | min | p90 | max | peak RSS | samples |\n");
-            text.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+            text.push_str(
+                "| contender | median | min | p90 | max | CPU (user+sys) | peak RSS | samples |\n",
+            );
+            text.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for row in &self.rows {
                 let summary = &row.summary;
                 let _ = writeln!(
                     text,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     row.name,
                     millis(summary.median),
                     millis(summary.min),
                     millis(summary.p90),
                     millis(summary.max),
+                    millis(summary.median_cpu),
                     megabytes(summary.median_rss_kib),
                     summary.count
+                );
+            }
+            text.push('\n');
+        }
+        if !self.ratios.is_empty() {
+            text.push_str(
+                "| ours / peer | wall, medians | wall, minimums | CPU, medians |\n\
+                 |---|---:|---:|---:|\n",
+            );
+            for entry in &self.ratios {
+                let (ours, peer) = (&entry.ours_summary, &entry.peer_summary);
+                let _ = writeln!(
+                    text,
+                    "| {} / {} | {:.2}x | {:.2}x | {:.2}x |",
+                    entry.ours,
+                    entry.peer,
+                    ratio(ours.median, peer.median),
+                    ratio(ours.min, peer.min),
+                    ratio(ours.median_cpu, peer.median_cpu)
                 );
             }
             text.push('\n');
@@ -257,19 +311,71 @@ pub fn kib_to_megabytes(kib: u64) -> f64 {
     kib as f64 * 1024.0 / 1e6
 }
 
-/// Formats the whole report: the machine, the peers, then every section.
-pub fn document(sections: &[Section], peers: &Peers) -> String {
-    let mut text = String::from("# Benchmark report\n\n");
+/// The facts about the run that the report records besides the sections.
+pub struct RunInfo<'a> {
+    /// The command that produced the report, as the user typed it.
+    pub command: &'a str,
+    /// Whether the workloads were the smaller ones of `--quick`.
+    pub quick: bool,
+    /// The repository root, which the report leaves out of paths below it.
+    pub repo: &'a Path,
+    pub peers: &'a Peers,
+}
+
+/// The prose before the results: what the benchmarks are and how they measure.
+const METHOD: &str = include_str!("doc/method.md");
+
+/// The prose after the results: what profiling found and changed.
+const FINDINGS: &str = include_str!("doc/findings.md");
+
+/// Formats the whole report: the method, the run's command, machine and
+/// peers, every section, then the findings.
+pub fn document(sections: &[Section], run: &RunInfo) -> String {
+    let mut text = String::new();
+    if run.quick {
+        text.push_str(
+            "# Benchmarks (quick mode)\n\n\
+             Smaller workloads and fewer rounds than the full run. The targets are set for the \
+             full workloads, so the verdicts below are indicative only.\n\n",
+        );
+    } else {
+        text.push_str("# Benchmarks\n\n");
+    }
+    text.push_str(METHOD);
+    text.push_str("\n## Results\n\n");
+    let _ = writeln!(text, "- command: `{}`", run.command);
     let _ = writeln!(text, "- date: {}", utc_now());
-    let _ = writeln!(text, "- machine: {} cores, Linux {}", cores(), kernel());
-    for line in peers.describe() {
+    let _ = writeln!(text, "- machine: {}", machine());
+    for line in run.peers.describe() {
         let _ = writeln!(text, "- {line}");
     }
-    text.push_str("- medians compare; min, p90 and max show the spread\n\n");
+    text.push_str("- ratios and verdicts compare medians; min, p90 and max show the spread\n\n");
     for section in sections {
         text.push_str(&section.to_markdown());
     }
-    text
+    text.push_str(FINDINGS);
+
+    let prefix = format!("{}/", run.repo.display());
+    text.replace(&prefix, "")
+}
+
+/// Describes this machine: CPU model, cores, memory and kernel.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim()))
+        .unwrap_or("unknown CPU")
+        .to_string();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or("unknown memory".to_string(), |kib| {
+            format!("{:.1} GiB of memory", kib as f64 / (1024.0 * 1024.0))
+        });
+    format!("{model}, {} cores, {memory}, Linux {}", cores(), kernel())
 }
 
 fn cores() -> usize {
@@ -313,7 +419,8 @@ mod tests {
     fn section_with(rows: &[(&str, u64)]) -> Section {
         let mut section = Section::new("test", "a test section");
         for &(name, ms) in rows {
-            let sample = Sample { wall: Duration::from_millis(ms), max_rss_kib: 1024 };
+            let wall = Duration::from_millis(ms);
+            let sample = Sample { wall, cpu: wall / 2, max_rss_kib: 1024 };
             let summary = Summary::of(&[sample]).unwrap();
             section.rows.push(Row { name: name.to_string(), summary });
         }
@@ -386,5 +493,35 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("| ours | 200.0 ms |"), "{text}");
+    }
+
+    #[test]
+    fn ratios_skip_missing_peers() {
+        let mut section = section_with(&[("ours", 100), ("make", 80)]);
+        section.add_ratios(&["ours"], &["make", "just"]);
+        assert_eq!(section.ratios.len(), 1);
+        let text = section.to_markdown();
+        assert!(text.contains("| ours / make | 1.25x | 1.25x | 1.25x |"), "{text}");
+    }
+
+    #[test]
+    fn document_has_paths_relative_to_repo() {
+        let mut section = section_with(&[("ours", 100)]);
+        section.commands.push(("ours".to_string(), "/repo/root/target/bench x".to_string()));
+        let peers = Peers::default();
+        let run =
+            RunInfo { command: "bench", quick: true, repo: Path::new("/repo/root"), peers: &peers };
+        let text = document(&[section], &run);
+        assert!(text.starts_with("# Benchmarks (quick mode)\n"), "{text}");
+        assert!(text.contains("- ours: `target/bench x`"), "{text}");
+        assert!(!text.contains("/repo/root"), "{text}");
+        assert!(text.contains("- command: `bench`"), "{text}");
+    }
+
+    #[test]
+    fn machine_names_cores_and_kernel() {
+        let text = machine();
+        assert!(text.contains(&format!("{} cores", cores())), "{text}");
+        assert!(text.contains("Linux "), "{text}");
     }
 }

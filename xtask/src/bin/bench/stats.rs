@@ -16,6 +16,8 @@ pub struct Summary {
     pub min: Duration,
     pub p90: Duration,
     pub max: Duration,
+    /// The median of the samples' CPU time (user plus system).
+    pub median_cpu: Duration,
     /// The median of the samples' peak RSS, in KiB.
     pub median_rss_kib: u64,
     pub count: usize,
@@ -26,6 +28,8 @@ impl Summary {
     pub fn of(samples: &[Sample]) -> Option<Summary> {
         let mut walls: Vec<Duration> = samples.iter().map(|sample| sample.wall).collect();
         walls.sort();
+        let mut cpu: Vec<Duration> = samples.iter().map(|sample| sample.cpu).collect();
+        cpu.sort();
         let mut rss: Vec<u64> = samples.iter().map(|sample| sample.max_rss_kib).collect();
         rss.sort();
         Some(Summary {
@@ -33,6 +37,7 @@ impl Summary {
             min: *walls.first()?,
             p90: walls[nearest_rank(walls.len(), 0.9)],
             max: *walls.last()?,
+            median_cpu: median_duration(&cpu)?,
             median_rss_kib: rss[rss.len() / 2],
             count: walls.len(),
         })
@@ -63,7 +68,11 @@ mod tests {
     fn samples(millis: &[u64]) -> Vec<Sample> {
         millis
             .iter()
-            .map(|&ms| Sample { wall: Duration::from_millis(ms), max_rss_kib: ms })
+            .map(|&ms| Sample {
+                wall: Duration::from_millis(ms),
+                cpu: Duration::from_millis(ms / 2),
+                max_rss_kib: ms,
+            })
             .collect()
     }
 
@@ -74,6 +83,7 @@ mod tests {
         assert_eq!(summary.min, Duration::from_millis(10));
         assert_eq!(summary.p90, Duration::from_millis(50));
         assert_eq!(summary.max, Duration::from_millis(50));
+        assert_eq!(summary.median_cpu, Duration::from_millis(15));
         assert_eq!(summary.median_rss_kib, 30);
         assert_eq!(summary.count, 5);
     }
