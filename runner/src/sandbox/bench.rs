@@ -140,6 +140,7 @@ fn prepare(sandbox: &Sandbox, scratch: &Scratch, sources: &[PathBuf]) -> Option<
         root: &scratch.root,
         state_dir: &scratch.root.join(".runner"),
         source_files: sources,
+        source_links: None,
         source_dirs: &[],
         generates: &[],
         scopes: &[],

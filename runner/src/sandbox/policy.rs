@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 use super::TaskAccess;
 use super::generates::prepare_generate;
 use super::presets::{ScopeContext, expand_scope};
+use super::resolve::{RunPaths, SourceResolver};
 use crate::{Error, Result, Scope};
 
 /// The access a grant gives on its path.
@@ -115,14 +116,24 @@ const SYSTEM: [(&str, Access); 10] = [
 
 impl Policy {
     /// Builds the policy of one task and creates its generate directories.
-    pub(crate) fn build(access: &TaskAccess, tmp_dir: &Path) -> Result<Policy> {
+    /// `paths` caches the canonical root and state directory for the run.
+    pub(crate) fn build(access: &TaskAccess, tmp_dir: &Path, paths: &RunPaths) -> Result<Policy> {
         let task = access.task;
-        let root_real = std::fs::canonicalize(access.root)
+        let root_real = paths
+            .canonical(access.root)
             .map_err(|error| Error::io("resolve the project root", access.root, error))?;
-        let state_real = resolve_existing_prefix(access.state_dir);
+        let state_real = match paths.canonical(access.state_dir) {
+            Ok(real) => real,
+            Err(_) => resolve_existing_prefix(access.state_dir),
+        };
         let mut grants = system_grants();
 
-        if let Ok(dir) = std::fs::canonicalize(access.dir)
+        let dir = if access.dir == access.root {
+            Ok(root_real.clone())
+        } else {
+            std::fs::canonicalize(access.dir)
+        };
+        if let Ok(dir) = dir
             && !dir.starts_with(&state_real)
         {
             grants.push(Grant { path: dir, access: Access::List, origin: Origin::WorkDir });
@@ -210,9 +221,12 @@ fn source_grants(
     state_real: &Path,
 ) -> Result<Vec<Grant>> {
     let mut grants = Vec::with_capacity(access.source_files.len() + access.source_dirs.len());
+    let links = access.source_links.filter(|links| links.len() == access.source_files.len());
+    let mut resolver = SourceResolver::default();
 
-    for file in access.source_files {
-        let real = match std::fs::canonicalize(file) {
+    for (index, file) in access.source_files.iter().enumerate() {
+        let is_link = links.map(|links| links[index]);
+        let real = match resolver.resolve(file, is_link) {
             Ok(real) => real,
             Err(error) => {
                 log::debug!("task `{task}`: source `{}` skipped: {error}", file.display());
@@ -247,7 +261,7 @@ fn source_grants(
     // task whose globs walk the parent of the state directory can list the
     // state directory's entry names, though never read or write its files.
     for dir in access.source_dirs {
-        let Ok(real) = std::fs::canonicalize(dir) else {
+        let Ok(real) = resolver.resolve(dir, None) else {
             continue;
         };
         if !real.starts_with(state_real) {

@@ -5,20 +5,23 @@
 //! a newer kernel or crate cannot add restrictions that were not tested. Each
 //! grant opens its path with `O_PATH | O_CLOEXEC` and adds one rule; rules on
 //! files are masked to file rights, so a fully capable kernel reports the
-//! ruleset as fully enforced. TCP bind and connect are handled unless the
+//! ruleset as fully enforced. The system grants are opened once per run
+//! ([`OpenedGrants`]), since every task has them. A source file is opened
+//! with `O_NOFOLLOW` and granted only if it is still no symbolic link. TCP bind and connect are handled unless the
 //! task may use the whole network, and signals and abstract unix sockets are
 //! scoped to the task's own processes.
 
 use std::fs::File;
+use std::os::fd::AsFd;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use landlock::{
     ABI, Access as _, AccessFs, AccessNet, BitFlags, CompatLevel, Compatible, NetPort, PathBeneath,
     Ruleset, RulesetAttr, RulesetCreated, RulesetCreatedAttr, RulesetError,
 };
 
-use super::policy::{Access, Grant, Policy};
+use super::policy::{Access, Grant, Origin, Policy};
 use super::status::POLICY_ABI;
 use crate::{Error, Result};
 
@@ -59,11 +62,48 @@ impl Handled {
     }
 }
 
-/// Builds the ruleset of `policy` for Landlock ABI `abi`. With
+/// Paths opened once, with `O_PATH`, for the rules of many tasks.
+#[derive(Debug, Default)]
+pub(crate) struct OpenedGrants {
+    opened: Vec<Opened>,
+}
+
+#[derive(Debug)]
+struct Opened {
+    path: PathBuf,
+    file: File,
+    is_dir: bool,
+}
+
+impl OpenedGrants {
+    /// Opens the path of each grant. A path that cannot be opened is left
+    /// out, so its grants are opened again per task.
+    pub(crate) fn open(grants: &[Grant]) -> OpenedGrants {
+        let mut opened = Vec::with_capacity(grants.len());
+        for grant in grants {
+            match open_path(&grant.path) {
+                Ok(file) => {
+                    let is_dir = file.metadata().is_ok_and(|meta| meta.is_dir());
+                    opened.push(Opened { path: grant.path.clone(), file, is_dir });
+                }
+                Err(error) => log::debug!("cannot open `{}`: {error}", grant.path.display()),
+            }
+        }
+        OpenedGrants { opened }
+    }
+
+    fn find(&self, path: &Path) -> Option<&Opened> {
+        self.opened.iter().find(|opened| opened.path == path)
+    }
+}
+
+/// Builds the ruleset of `policy` for Landlock ABI `abi`. System grants use
+/// the files in `system` where it has them. With
 /// `CompatLevel::HardRequirement`, a right the kernel lacks is an error.
 pub(crate) fn build_ruleset(
     task: &str,
     policy: &Policy,
+    system: &OpenedGrants,
     abi: u32,
     level: CompatLevel,
 ) -> Result<RulesetCreated> {
@@ -74,7 +114,7 @@ pub(crate) fn build_ruleset(
 
     let mut ruleset = create(&handled, level).map_err(fail)?;
     for grant in &policy.grants {
-        ruleset = add_grant(task, ruleset, &handled, grant)?;
+        ruleset = add_grant(task, ruleset, &handled, grant, system)?;
     }
 
     if !handled.net.is_empty() {
@@ -108,8 +148,22 @@ fn add_grant(
     ruleset: RulesetCreated,
     handled: &Handled,
     grant: &Grant,
+    system: &OpenedGrants,
 ) -> Result<RulesetCreated> {
-    let file = match open_path(&grant.path) {
+    if grant.origin == Origin::System
+        && let Some(opened) = system.find(&grant.path)
+    {
+        return add_rule(task, ruleset, handled, grant, &opened.file, opened.is_dir);
+    }
+
+    // A source was resolved from the walk's file types, so a link that
+    // replaced it since then is not followed but skipped.
+    let opened = if grant.origin == Origin::Source {
+        open_path_no_follow(&grant.path)
+    } else {
+        open_path(&grant.path)
+    };
+    let file = match opened {
         Ok(file) => file,
         Err(error) => {
             // The path vanished since the policy was built; nothing to grant.
@@ -117,7 +171,31 @@ fn add_grant(
             return Ok(ruleset);
         }
     };
-    let is_dir = file.metadata().is_ok_and(|meta| meta.is_dir());
+    let file_type = match file.metadata() {
+        Ok(metadata) => metadata.file_type(),
+        Err(error) => {
+            log::debug!("task `{task}`: grant `{}` skipped: {error}", grant.path.display());
+            return Ok(ruleset);
+        }
+    };
+    if file_type.is_symlink() {
+        log::debug!(
+            "task `{task}`: grant `{}` skipped: it became a symbolic link",
+            grant.path.display()
+        );
+        return Ok(ruleset);
+    }
+    add_rule(task, ruleset, handled, grant, file, file_type.is_dir())
+}
+
+fn add_rule(
+    task: &str,
+    ruleset: RulesetCreated,
+    handled: &Handled,
+    grant: &Grant,
+    file: impl AsFd,
+    is_dir: bool,
+) -> Result<RulesetCreated> {
     let rights = handled.rights(grant.access, is_dir);
     if rights.is_empty() {
         return Ok(ruleset);
@@ -132,4 +210,11 @@ fn add_grant(
 /// `O_CLOEXEC`.
 pub(crate) fn open_path(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(libc::O_PATH).open(path)
+}
+
+/// Opens `path` as [`open_path`] does, but a symbolic link as the last
+/// component is opened itself instead of its target.
+fn open_path_no_follow(path: &Path) -> std::io::Result<File> {
+    let flags = libc::O_PATH | libc::O_NOFOLLOW;
+    std::fs::OpenOptions::new().read(true).custom_flags(flags).open(path)
 }
