@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use super::TaskAccess;
 use super::generates::prepare_generate;
 use super::presets::{ScopeContext, expand_scope};
-use super::resolve::{RunPaths, SourceResolver};
+use super::resolve::{RunPaths, SourceResolver, is_within};
 use crate::{Error, Result, Scope};
 
 /// The access a grant gives on its path.
@@ -124,7 +124,8 @@ impl Policy {
             .map_err(|error| Error::io("resolve the project root", access.root, error))?;
         let state_real = match paths.canonical(access.state_dir) {
             Ok(real) => real,
-            Err(_) => resolve_existing_prefix(access.state_dir),
+            // Dropping empty and `.` components lets `is_within` compare bytes.
+            Err(_) => resolve_existing_prefix(access.state_dir).components().collect(),
         };
         let mut grants = system_grants();
 
@@ -235,8 +236,9 @@ fn source_grants(
         };
         // A source declared outside the root is granted as declared; one inside
         // it may not lead out of it through a symlink.
-        let declared_inside = file.starts_with(access.root) || file.starts_with(root_real);
-        if declared_inside && !real.starts_with(root_real) {
+        let outside = !is_within(&real, root_real)
+            && (file.starts_with(access.root) || file.starts_with(root_real));
+        if outside {
             let relative = file.strip_prefix(access.root).unwrap_or(file);
             return Err(Error::invalid_task(
                 task,
@@ -249,7 +251,7 @@ fn source_grants(
                 ),
             ));
         }
-        if real.starts_with(state_real) {
+        if is_within(&real, state_real) {
             log::debug!("task `{task}`: source `{}` is in the state directory", file.display());
             continue;
         }
@@ -272,10 +274,11 @@ fn source_grants(
 }
 
 /// Rejects every grant that overlaps the state directory, other than the
-/// list-only ones explained in `source_grants`.
+/// list-only ones explained in `source_grants`. Source files are skipped too,
+/// since `source_grants` leaves out those in the state directory.
 fn check_state_dir(task: &str, grants: &[Grant], state_real: &Path) -> Result<()> {
     for grant in grants {
-        if grant.access == Access::List {
+        if grant.access == Access::List || grant.origin == Origin::Source {
             continue;
         }
         let overlaps = state_real.starts_with(&grant.path) || grant.path.starts_with(state_real);

@@ -23,6 +23,7 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -86,6 +87,19 @@ impl SourceResolver {
         };
         Ok(parent_real.map_err(io::Error::from)?.join(name))
     }
+}
+
+/// Returns whether `path` is `dir` or lies below it, comparing bytes. This
+/// equals `Path::starts_with` for paths without empty or `.` components and
+/// without a trailing slash, such as those `canonicalize` returns, and costs
+/// one `memcmp`.
+pub(crate) fn is_within(path: &Path, dir: &Path) -> bool {
+    let path = path.as_os_str().as_bytes();
+    let dir = dir.as_os_str().as_bytes();
+    let Some(rest) = path.strip_prefix(dir) else {
+        return false;
+    };
+    rest.is_empty() || rest[0] == b'/' || dir.ends_with(b"/")
 }
 
 #[cfg(test)]
@@ -175,6 +189,24 @@ mod tests {
         let again = resolver.resolve(&file, Some(false)).unwrap_err();
         assert_eq!(again.kind(), io::ErrorKind::NotFound);
         assert!(resolver.resolve(&file, None).is_err());
+    }
+
+    #[test]
+    fn is_within_matches_starts_with() {
+        let cases = [
+            ("/a/b", "/a/b", true),
+            ("/a/b/c", "/a/b", true),
+            ("/a/bc", "/a/b", false),
+            ("/a", "/a/b", false),
+            ("/a/b", "/", true),
+            ("/", "/", true),
+            ("/a/b/..", "/a/b", true),
+        ];
+        for (path, dir, expected) in cases {
+            let (path, dir) = (Path::new(path), Path::new(dir));
+            assert_eq!(is_within(path, dir), expected, "{path:?} in {dir:?}");
+            assert_eq!(path.starts_with(dir), expected, "{path:?} starts with {dir:?}");
+        }
     }
 
     #[test]
