@@ -85,7 +85,11 @@ impl SourceResolver {
                 resolved
             }
         };
-        Ok(parent_real.map_err(io::Error::from)?.join(name))
+        let parent_real = parent_real.map_err(io::Error::from)?;
+        let mut real = PathBuf::with_capacity(parent_real.as_os_str().len() + 1 + name.len());
+        real.push(parent_real);
+        real.push(name);
+        Ok(real)
     }
 }
 

@@ -8,8 +8,8 @@
 //! ruleset as fully enforced. The system grants are opened once per run
 //! ([`OpenedGrants`]), since every task has them. A source file is opened by
 //! its name in its open parent directory, which spares the kernel a walk of
-//! its whole path, with `O_NOFOLLOW`, and granted only if it is still no
-//! symbolic link. TCP bind and connect are handled unless the
+//! its whole path, with `O_NOFOLLOW`, and granted only if it is still a
+//! regular file. TCP bind and connect are handled unless the
 //! task may use the whole network, and signals and abstract unix sockets are
 //! scoped to the task's own processes.
 
@@ -164,7 +164,7 @@ fn add_grant(
     }
 
     // A source was resolved from the walk's file types, so a link that
-    // replaced it since then is not followed but skipped.
+    // replaced it since then is opened itself and skipped below.
     let opened = if grant.origin == Origin::Source {
         sources.open(&grant.path)
     } else {
@@ -186,11 +186,10 @@ fn add_grant(
             return Ok(ruleset);
         }
     };
-    if file_type.is_symlink() {
-        log::debug!(
-            "task `{task}`: grant `{}` skipped: it became a symbolic link",
-            grant.path.display()
-        );
+    // The walk matched regular files only. A source that is something else
+    // now, such as a link or a directory, would grant more than that file.
+    if grant.origin == Origin::Source && !file_type.is_file() {
+        log::debug!("task `{task}`: source `{}` skipped: no longer a file", grant.path.display());
         return Ok(ruleset);
     }
     add_rule(task, ruleset, handled, grant, file, file_type.is_dir())

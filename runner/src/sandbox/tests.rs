@@ -564,8 +564,8 @@ fn source_through_linked_dir_granted() {
 }
 
 #[test]
-fn stale_link_knowledge_grants_nothing() {
-    let Some(sandbox) = enforcing("stale_link_knowledge_grants_nothing") else { return };
+fn stale_walk_file_types_grant_nothing() {
+    let Some(sandbox) = enforcing("stale_walk_file_types_grant_nothing") else { return };
     let project = Project::new("stale-link");
     std::fs::create_dir_all(project.root.join("src")).unwrap();
     let link = project.root.join("src/link.txt");
@@ -577,6 +577,17 @@ fn stale_link_knowledge_grants_nothing() {
         Declared { sources: vec![link], source_links: Some(vec![false]), ..Declared::default() };
     let confinement = prepare(&sandbox, &project, &declared).unwrap();
     assert_denied(&sh(&confinement, &project, "cat src/link.txt"), "reading through the link");
+
+    // A directory where the walk saw a file is not granted either.
+    project.write("src/was_file.txt/inner.txt", "inner");
+    let declared = Declared {
+        sources: vec![project.root.join("src/was_file.txt")],
+        source_links: Some(vec![false]),
+        ..Declared::default()
+    };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let output = sh(&confinement, &project, "cat src/was_file.txt/inner.txt");
+    assert_denied(&output, "reading below a source that became a directory");
 }
 
 /// Returns the descriptors above 2 that this process has open without
