@@ -3,11 +3,14 @@
 //! [`Sandbox::new`] probes the kernel once per run. For each task,
 //! [`Sandbox::prepare`] turns the task's sources, generates and scopes into a
 //! [`policy::Policy`], creates the generate directories and a private
-//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). The returned
-//! [`Confinement`] spawns each of the task's commands from a fresh thread
-//! restricted by that ruleset (`spawn.rs`), so children inherit the
-//! restriction and the runner itself stays unrestricted. A task that starts
-//! another runner stays confined, because Landlock rulesets only stack.
+//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). What every task
+//! shares, the canonical project root and state directory and the opened
+//! system paths, is resolved on the first task and kept (`resolve.rs`,
+//! `ruleset.rs`). The returned [`Confinement`] spawns each of the task's
+//! commands from a fresh thread restricted by that ruleset (`spawn.rs`), so
+//! children inherit the restriction and the runner itself stays
+//! unrestricted. A task that starts another runner stays confined, because
+//! Landlock rulesets only stack.
 //!
 //! Landlock is Linux-only. Elsewhere the status is `off`, `warn` runs tasks
 //! unconfined and `enforce` fails. Limits of Landlock itself, such as
@@ -94,8 +97,8 @@ pub(crate) struct TaskAccess<'a> {
     /// Matched source files, absolute.
     pub(crate) source_files: &'a [PathBuf],
     /// For each of `source_files`, whether its own directory entry is a
-    /// symbolic link, as the walk that matched it saw. `None` when unknown,
-    /// which costs an `lstat` per file.
+    /// symbolic link, as the walk that matched it saw. `None`, or a slice of
+    /// another length, means unknown, which costs an `lstat` per file.
     pub(crate) source_links: Option<&'a [bool]>,
     /// Directories the source globs walked, absolute; granted list-only.
     pub(crate) source_dirs: &'a [PathBuf],

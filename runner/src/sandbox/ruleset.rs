@@ -6,12 +6,12 @@
 //! grant opens its path with `O_PATH | O_CLOEXEC` and adds one rule; rules on
 //! files are masked to file rights, so a fully capable kernel reports the
 //! ruleset as fully enforced. The system grants are opened once per run
-//! ([`OpenedGrants`]), since every task has them. A source file is opened by
-//! its name in its open parent directory, which spares the kernel a walk of
-//! its whole path, with `O_NOFOLLOW`, and granted only if it is still a
-//! regular file. TCP bind and connect are handled unless the
-//! task may use the whole network, and signals and abstract unix sockets are
-//! scoped to the task's own processes.
+//! ([`OpenedGrants`]), since every task has them. A source file is opened
+//! with `O_NOFOLLOW` by its name in its parent directory, which stays open
+//! while the next sources share it, so the kernel does not walk each file's
+//! whole path. A source is granted only while it is a regular file. TCP bind
+//! and connect are handled unless the task may use the whole network, and
+//! signals and abstract unix sockets are scoped to the task's own processes.
 
 use std::ffi::CString;
 use std::fs::File;
