@@ -192,9 +192,11 @@ pub(super) fn system_grants() -> Vec<Grant> {
 fn find_system_grants() -> Vec<Grant> {
     let mut grants = Vec::new();
     let mut add = |path: PathBuf, access: Access| {
-        // Merged-/usr systems link `/bin` and `/lib*` into `/usr`, which is granted already.
-        let is_link = path.symlink_metadata().is_ok_and(|meta| meta.file_type().is_symlink());
-        if path.exists() && !is_link {
+        // Merged-/usr systems link `/bin` and `/lib*` into `/usr`, which is
+        // granted already. One `lstat` shows both that a path exists and that
+        // it is no link.
+        let is_real = path.symlink_metadata().is_ok_and(|meta| !meta.file_type().is_symlink());
+        if is_real {
             grants.push(Grant { path, access, origin: Origin::System });
         }
     };
