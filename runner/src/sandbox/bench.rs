@@ -107,7 +107,8 @@ pub fn bench_spawn_modes(samples: usize) -> SpawnMedians {
 /// Measures `Sandbox::prepare` for a task with `file_rules` source files,
 /// each granted by its own rule, and returns the median of `samples` runs.
 /// It covers resolving each path, opening it and adding its rule. The
-/// sources are passed as a glob's walk reports them, as no symbolic links.
+/// sources carry the file types a glob's walk reports for them: no symbolic
+/// links.
 pub fn bench_ruleset_build(file_rules: usize, samples: usize) -> Duration {
     let scratch = Scratch::new("rules");
     let sources_dir = scratch.root.join("src");

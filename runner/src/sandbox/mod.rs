@@ -3,14 +3,14 @@
 //! [`Sandbox::new`] probes the kernel once per run. For each task,
 //! [`Sandbox::prepare`] turns the task's sources, generates and scopes into a
 //! [`policy::Policy`], creates the generate directories and a private
-//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). What every task
-//! shares, the canonical project root and state directory and the opened
-//! system paths, is resolved on the first task and kept (`resolve.rs`,
-//! `ruleset.rs`). The returned [`Confinement`] spawns each of the task's
-//! commands from a fresh thread restricted by that ruleset (`spawn.rs`), so
-//! children inherit the restriction and the runner itself stays
-//! unrestricted. A task that starts another runner stays confined, because
-//! Landlock rulesets only stack.
+//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). The canonical
+//! project root and state directory and the opened system paths are the
+//! same for every task, so the first task resolves them for the run
+//! (`resolve.rs`, `ruleset.rs`). The returned [`Confinement`] spawns each of
+//! the task's commands from a fresh thread restricted by that ruleset
+//! (`spawn.rs`), so children inherit the restriction and the runner itself
+//! stays unrestricted. A task that starts another runner stays confined,
+//! because Landlock rulesets only stack.
 //!
 //! Landlock is Linux-only. Elsewhere the status is `off`, `warn` runs tasks
 //! unconfined and `enforce` fails. Limits of Landlock itself, such as

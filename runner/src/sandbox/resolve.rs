@@ -17,9 +17,10 @@
 //! type of its directory entry), or from one `lstat` when the caller does not
 //! know.
 //!
-//! NOTE: a resolved path holds as of the walk or the `lstat`, as the result
-//! of `canonicalize` holds as of its call: a file replaced by a symbolic link
-//! before the ruleset opens it is granted as the link's target.
+//! NOTE: a resolved path is valid as of the walk or the `lstat`. The ruleset
+//! opens a source's own entry without following a link, but a directory
+//! above it that a link replaces before then is followed, as it was after
+//! `canonicalize`.
 
 use std::collections::HashMap;
 use std::io;
@@ -61,9 +62,9 @@ pub(crate) struct SourceResolver {
 }
 
 impl SourceResolver {
-    /// Returns the canonical path of the source file `file`. `is_link` says
-    /// whether the file's own entry is a symbolic link; `None` checks with
-    /// `lstat`.
+    /// Returns the canonical path of the source file `file`. `is_link` is
+    /// whether the file's own entry is a symbolic link, and `None` checks
+    /// with `lstat`.
     pub(crate) fn resolve(&mut self, file: &Path, is_link: Option<bool>) -> io::Result<PathBuf> {
         let is_link = match is_link {
             Some(is_link) => is_link,
