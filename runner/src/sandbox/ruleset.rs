@@ -131,7 +131,7 @@ pub(crate) fn build_ruleset(
     } else {
         // A clone shares the kernel's ruleset, so both halves land in it. The
         // clone's record of how far the crate reduced its rules is dropped,
-        // but `Handled::rights` never asks for more than the ABI has.
+        // but `Handled::rights` never requests more than the ABI has.
         let (first, second) = grants.split_at(grants.len() / 2);
         let clone = ruleset.try_clone().map_err(|error| {
             Error::sandbox(Some(task), format!("failed to duplicate the ruleset: {error}"))
@@ -227,8 +227,8 @@ fn add_grant(
             return Ok(ruleset);
         }
     };
-    // The walk matched regular files only. A source that is something else
-    // now, such as a link or a directory, would grant more than that file.
+    // The walk matched regular files only. A source that is now a link or a
+    // directory would grant another file or a whole tree.
     if grant.origin == Origin::Source && !file_type.is_file() {
         log::debug!("task `{task}`: source `{}` skipped: no longer a file", grant.path.display());
         return Ok(ruleset);
@@ -272,7 +272,8 @@ impl SourceOpener {
     /// not its target.
     fn open(&mut self, path: &Path) -> io::Result<OwnedFd> {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no file name"));
+            let message = format!("`{}` has no file name", path.display());
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
         };
         let dir = match self.dir.take() {
             Some((dir_path, dir)) if dir_path == parent => (dir_path, dir),
