@@ -156,7 +156,7 @@ fn quick_mode_writes_every_section() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Checks whether an executable file named `name` is in a directory of `PATH`.
+/// Checks whether a file named `name` is in a directory of `PATH`.
 fn on_path(name: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path).any(|dir| dir.join(name).is_file())

@@ -65,11 +65,11 @@ pub fn freshness() -> Vec<Task> {
     vec![Task::new("check").sources(["tree/**/*"]).cmd(cmd!("/bin/true"))]
 }
 
-/// Returns one task, `build`, that builds the crate at the root offline, with
-/// the declarations a learn run of it proposed with cargo 1.95 on Linux
-/// (cargo reads `~/.gitconfig` when it exists). cargo resolves a relative
-/// `CARGO_TARGET_DIR` against its working directory, the root, so the build
-/// goes to `target/` there and never to a target directory set outside.
+/// Returns one task, `build`, that builds the crate at the root offline. It
+/// declares what a learn run of it proposed with cargo 1.95 on Linux, where
+/// cargo read `~/.gitconfig`. cargo resolves a relative `CARGO_TARGET_DIR`
+/// against its working directory, the root, so the build goes to `target/`
+/// there and never to a target directory set in the environment.
 pub fn learn() -> Vec<Task> {
     vec![
         Task::new("build")

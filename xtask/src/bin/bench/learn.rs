@@ -5,10 +5,10 @@
 //! the `learn` graph, which builds it offline into its own `target/`. The
 //! contenders are a plain run of that task (`-f build`) and a learn run
 //! (`-f --learn build`), which runs the same build unconfined under strace
-//! and then analyses the trace. Both run with `--sandbox off`: learn mode
-//! never confines the task it traces, so with the sandbox off in the plain
-//! run too, the difference is strace and the analysis alone, without the
-//! ruleset that the default `warn` mode would build for the plain run only.
+//! and then analyses the trace. Both run with `--sandbox off`, because learn
+//! mode never confines the task it traces. The default `warn` mode would
+//! build a ruleset for the plain run only, so with the sandbox off in both
+//! the difference is strace and the analysis alone.
 //!
 //! The crate's `target/` is removed before every run, outside the timed
 //! region, so each sample is a clean build and both contenders do the same
@@ -169,8 +169,8 @@ impl Drop for TempCrate {
     }
 }
 
-/// Returns a handler for the result of removing `target/` below `dir` that
-/// accepts a target directory that does not exist yet.
+/// Returns the error handler for removing `target/` below `dir`, which
+/// accepts a `target/` that does not exist yet.
 fn ignore_not_found(dir: &Path) -> impl FnOnce(std::io::Error) -> Result<(), String> + '_ {
     move |err| match err.kind() {
         std::io::ErrorKind::NotFound => Ok(()),
