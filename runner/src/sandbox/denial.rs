@@ -425,6 +425,12 @@ fn no_declaration(denial: &Denial) -> &'static str {
         Target::Process { .. } => {
             "no declaration allows this: a task may signal only its own processes"
         }
+        _ if denial.kind == AccessKind::Create => {
+            "the project root may not be writable, but a file in it may: declare the file in \
+             `generates` (`.generates([\"NAME\"])` or `generates: [NAME]`) and the \
+             runner creates it before the task runs. The audit log does not name new files; \
+             `--denials=trace` does"
+        }
         _ if denial.kind.writes() => {
             "no declaration allows this: the project root may not be writable, so move the file \
              into a directory and declare that in `generates`"
@@ -608,6 +614,19 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
         assert_eq!(text, expected);
         assert!(report("build", &root, Mechanism::Trace, &denials[..1]).contains("under strace"));
         assert_eq!(report("build", &root, Mechanism::Audit, &[]), "");
+    }
+
+    #[test]
+    fn create_in_root_names_file_generates() {
+        let (_guard, root) = project();
+        let text =
+            report("stamp", &root, Mechanism::Audit, &[Denial::path(AccessKind::Create, &root)]);
+        assert!(text.contains("  create   . (the project root)\n"), "{text}");
+        assert!(text.contains("declare the file in `generates`"), "{text}");
+
+        let file = root.join("stamp.txt");
+        let suggestion = suggest(&root, &Denial::path(AccessKind::Create, file)).unwrap();
+        assert_eq!(suggestion.rust, ".generates([\"stamp.txt\"])");
     }
 
     #[test]
