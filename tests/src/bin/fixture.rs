@@ -166,6 +166,9 @@ open('out/result.txt', 'w').write(text)
                     .scope(Scope::program("python3"))
                     .cmd(cmd!("python3", "gen.py")),
                 Task::new("failing").sh("cat data/a.txt; exit 4"),
+                Task::new("closure").func("touch", |_| {
+                    std::fs::write("closure.txt", "untraced\n").map_err(Into::into)
+                }),
                 Task::new("cargo").cmd(cmd!("cargo", "build", "--offline", "--quiet")),
                 Task::new("cargo-declared")
                     .sources(["Cargo.toml", "src/main.rs"])
