@@ -93,6 +93,8 @@ fn learn_of_closure_does_not_claim_nothing_to_change() {
     assert!(!text.contains("nothing needs to change"), "{text}");
     assert!(text.contains("part of it ran untraced"), "{text}");
     assert!(text.contains("note: "), "{text}");
+    let err = stderr(&output);
+    assert!(err.contains("  learn: `closure` ran unconfined under strace\n"), "{err}");
 }
 
 #[test]
