@@ -128,7 +128,8 @@ fn grants_hint(confinement: &Confinement) -> String {
         }
     }
     if source_files > 0 {
-        read.insert(0, format!("{source_files} source files"));
+        let files = if source_files == 1 { "source file" } else { "source files" };
+        read.insert(0, format!("{source_files} {files}"));
     }
 
     let mut text = format!("sandbox: task `{}` was confined to\n", confinement.task);

@@ -635,7 +635,7 @@ fn hint_lists_grants_and_scopes() {
     let hint = confinement.hint(None);
 
     assert!(hint.contains("task `test` was confined to"), "{hint}");
-    assert!(hint.contains("read: 1 source files"), "{hint}");
+    assert!(hint.contains("read: 1 source file\n"), "{hint}");
     assert!(hint.contains("write: out, its private TMPDIR"), "{hint}");
     assert!(hint.contains("TCP denied, except connect to port 8080"), "{hint}");
     assert!(hint.contains(".scopes([Scope::read(\"/path\")])"), "{hint}");
