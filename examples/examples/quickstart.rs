@@ -1,6 +1,6 @@
 //! Four tasks with a diamond dependency, over the files in `quickstart/`.
 //!
-//! `greeting` joins the word files into `out/greeting.txt`; `shout` and
+//! `greeting` joins the word files into `out/greeting/greeting.txt`; `shout` and
 //! `count` both read it; `report` waits for both. Run it from the repository
 //! root:
 //!

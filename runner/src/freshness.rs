@@ -235,7 +235,10 @@ impl Tracker {
 
         let started_ns = stat_cache::system_time_ns(SystemTime::now());
         let expansion = expand_sources(task, root, self.state_dir())?;
-        if expansion.files.is_empty() && !task.get_sources().is_empty() {
+        // A dry run or explain checks a task before the dependencies that
+        // would create its sources ran, so only a real run can tell.
+        let deps_pending = !self.store.is_writable() && !deps_ran.is_empty();
+        if expansion.files.is_empty() && !deps_pending {
             log::warn!(
                 "the sources of task `{}` match no file, so no edit can make it stale: check {:?}",
                 task.name(),

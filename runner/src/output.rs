@@ -192,6 +192,9 @@ impl Output {
                 &format!("{status}: {totals} in {}\n", format_duration(report.duration)),
             );
             text.push_str(&format!("  sandbox: {}\n", report.sandbox));
+            if let Some(task) = &report.learned {
+                text.push_str(&format!("  learn: `{task}` ran unconfined under strace\n"));
+            }
         }
         self.write_err(&text);
     }

@@ -51,6 +51,8 @@ pub struct Report {
     pub interrupted: bool,
     /// Whether `--status` found a requested task stale.
     pub(crate) stale: bool,
+    /// The task that learn mode ran unconfined under strace, if any.
+    pub(crate) learned: Option<String>,
 }
 
 impl Report {

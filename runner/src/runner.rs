@@ -301,6 +301,7 @@ impl Runner {
             duration: started.elapsed(),
             interrupted: interrupt.triggered(),
             stale: false,
+            learned: learn.map(|task| graph.tasks[task].name.clone()),
         };
         output.summary(&report);
         Ok(report)
@@ -376,6 +377,7 @@ fn inspect(
         duration: started.elapsed(),
         interrupted: false,
         stale: action == Action::Status && stale,
+        learned: None,
     })
 }
 
@@ -444,6 +446,7 @@ fn empty_report(sandbox: SandboxStatus) -> Report {
         duration: Duration::ZERO,
         interrupted: false,
         stale: false,
+        learned: None,
     }
 }
 

@@ -249,3 +249,24 @@ fn shared_output_dir_checked_for_existence() {
 
     assert_eq!(project.marks(), ["left", "right"]);
 }
+
+#[test]
+fn unmatched_sources_warned_only_when_nothing_creates_them() {
+    let project = Project::new();
+    project.file("in.txt", "input\n");
+    let warning = "match no file";
+
+    for args in [&["--dry-run", "use"][..], &["--explain", "use"]] {
+        let output = project.run("generated-sources", args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).contains(warning), "{args:?}: {}", stderr(&output));
+    }
+
+    let output = project.run("generated-sources", &["use"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains(warning), "{}", stderr(&output));
+
+    let output = project.run("generated-sources", &["--dry-run", "typo"]);
+    let text = stderr(&output);
+    assert!(text.contains("the sources of task `typo` match no file"), "{text}");
+}

@@ -85,6 +85,19 @@ fn learn_of_right_declarations_changes_nothing() {
 }
 
 #[test]
+fn learn_of_closure_does_not_claim_nothing_to_change() {
+    let learn = LearnProject::new();
+    let output = learn.run(&["--learn", "closure"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(!text.contains("nothing needs to change"), "{text}");
+    assert!(text.contains("part of it ran untraced"), "{text}");
+    assert!(text.contains("note: "), "{text}");
+    let err = stderr(&output);
+    assert!(err.contains("  learn: `closure` ran unconfined under strace\n"), "{err}");
+}
+
+#[test]
 fn learn_of_failing_task_exits_1() {
     let learn = LearnProject::new();
     let output = learn.run(&["--learn", "failing"]);

@@ -274,6 +274,22 @@ fn sandbox_flags_are_accepted() {
 }
 
 #[test]
+fn sandbox_mode_may_follow_as_separate_argument() {
+    let project = project("version: '3'\ntasks:\n  a: echo ok\n  warn: echo named warn\n");
+
+    let output = runner(project.path(), &["--sandbox", "off", "-s", "a"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "ok\n");
+
+    let output = runner(project.path(), &["-s", "--sandbox", "bogus"]);
+    assert_eq!(output.status.code(), Some(200), "{}", stderr(&output));
+
+    let output = runner(project.path(), &["--sandbox=warn", "-s", "warn"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "named warn\n");
+}
+
+#[test]
 fn interrupt_stops_running_command() {
     let project = project("version: '3'\ntasks:\n  wait: sleep 30\n");
     let child = command(project.path(), &["-s", "wait"])

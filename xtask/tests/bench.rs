@@ -75,6 +75,28 @@ fn runner_child_runs_chain_graph() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn learn_without_strace_is_skipped() {
+    let dir = temp_dir("learn-skip");
+    let out = dir.join("learn.md");
+    let empty = dir.join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--quick", "--out", out.to_str().unwrap(), "learn"])
+        .env("PATH", &empty)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("`strace` was not found on PATH"), "{stderr}");
+
+    let report = std::fs::read_to_string(&out).unwrap();
+    assert!(report.contains("\n## Learn: a clean `cargo build`"), "{report}");
+    assert!(report.contains("so this section was skipped: install it with `apt install strace`"));
+    assert!(!report.contains("| learn build |"), "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Runs the whole quick mode, peers or not, and checks that the report has
 /// every part. Missing go-task or just must be reported, never fatal.
 #[test]
@@ -97,6 +119,7 @@ fn quick_mode_writes_every_section() {
         "## Planning: 1000 tasks",
         "## Spawn: one `/bin/true`",
         "## Freshness: a no-op check over 2000 files",
+        "## Learn: a clean `cargo build` with and without `--learn`",
         "## What profiling found and changed",
     ] {
         assert!(report.contains(&format!("\n{heading}")), "missing `{heading}`:\n{report}");
@@ -117,5 +140,24 @@ fn quick_mode_writes_every_section() {
         report.lines().any(|line| line.starts_with("| runner within 1.3x of find -printf | ")),
         "no verdict against find:\n{report}"
     );
+
+    // Without strace the learn section is a skip line, never an error.
+    if on_path("strace") {
+        let ratio = report
+            .lines()
+            .find(|line| line.starts_with("| learn build / plain build | "))
+            .unwrap_or_else(|| panic!("no ratio of learn to plain:\n{report}"));
+        let cells: Vec<&str> = ratio.split('|').map(str::trim).collect();
+        assert!(cells[2].trim_end_matches('x').parse::<f64>().unwrap() > 0.0, "{ratio}");
+        assert!(report.contains("succeeded under strace"), "{report}");
+    } else {
+        assert!(report.contains("install it with `apt install strace`"), "{report}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Checks whether a file named `name` is in a directory of `PATH`.
+fn on_path(name: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
 }

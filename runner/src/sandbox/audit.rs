@@ -46,8 +46,17 @@ const AUDIT_ABI: u32 = 7;
 /// The maximum number of records kept for domains not yet mapped to a
 /// process, so the records of other processes' domains stay bounded.
 const MAX_PENDING_DENIALS: usize = 10_000;
+/// How long the records of an unmapped domain wait for its allocation
+/// record, which the kernel queues right after the domain's first denial.
+const PENDING_TIMEOUT: Duration = Duration::from_secs(1);
+/// The type of the record that closes a system call's audit event.
+const AUDIT_SYSCALL: u16 = 1300;
 /// The prefix of the marker messages this runner writes into the log.
 const MARKER: &str = "runner-denials-marker";
+/// Numbers the markers of this process. Every listener of the process sees
+/// every marker, so a number per listener would let one listener take
+/// another's marker for its own and stop waiting too early.
+static NEXT_MARKER: AtomicU64 = AtomicU64::new(0);
 
 /// The denials of one task that the audit log showed.
 #[derive(Debug, Default)]
@@ -76,7 +85,6 @@ pub(crate) struct AuditLog {
     listener: Option<JoinHandle<()>>,
     /// The kernel's count of dropped records when the run started.
     lost_at_start: u32,
-    markers: AtomicU64,
     /// Dropped last, after the listener stopped.
     _enabled: AuditEnabled,
 }
@@ -95,11 +103,21 @@ struct State {
     /// Domains of other processes, whose records are dropped.
     foreign: HashSet<u64>,
     /// Denials of domains whose allocation record has not arrived yet.
-    pending: HashMap<u64, Vec<Vec<Denial>>>,
+    pending: HashMap<u64, Pending>,
     pending_count: usize,
     markers: HashSet<String>,
     /// Receive errors, such as `ENOBUFS` when the socket buffer overflowed.
     receive_errors: u64,
+}
+
+/// The records of a domain seen before its allocation record.
+struct Pending {
+    /// The audit event of the first record. The allocation record belongs
+    /// to the same event, so once the event closed without one, the domain
+    /// was allocated before the listener started: another process's.
+    serial: Option<u64>,
+    since: Instant,
+    denials: Vec<Vec<Denial>>,
 }
 
 #[derive(Default)]
@@ -148,7 +166,6 @@ impl AuditLog {
             stop: Some(stop_write),
             listener: Some(listener),
             lost_at_start: status.lost,
-            markers: AtomicU64::new(0),
             _enabled: enabled,
         };
         // The kernel acknowledges a marker once it is logged, which checks
@@ -234,7 +251,7 @@ impl AuditLog {
     }
 
     fn send_marker(&self) -> io::Result<String> {
-        let number = self.markers.fetch_add(1, Ordering::Relaxed);
+        let number = NEXT_MARKER.fetch_add(1, Ordering::Relaxed);
         let marker = format!("{MARKER} {}-{number}", std::process::id());
         let mut socket = self.requests.lock().map_err(|_| io::Error::other("poisoned lock"))?;
         socket.send_user_message(&marker)?;
@@ -327,6 +344,8 @@ fn listen(socket: AuditSocket, stop: OwnedFd, shared: &Shared) {
 
 impl State {
     fn handle(&mut self, pid: u32, kind: u16, text: &str) {
+        let serial = audit_record::serial(text);
+        self.settle_pending(kind, serial);
         if kind == AUDIT_USER_MSG {
             if let Some(start) = text.find(MARKER) {
                 let marker = text[start..].split('\'').next().unwrap_or_default();
@@ -339,20 +358,22 @@ impl State {
         }
         log::trace!("audit: {kind} {text}");
         match audit_record::parse(kind, text) {
-            Some(Record::Access { domain, denials }) => self.add_denials(domain, denials),
+            Some(Record::Access { domain, denials }) => self.add_denials(domain, serial, denials),
             Some(Record::Allocated { domain, pid: owner, comm }) if owner == pid => {
                 let mut entry = Domain::default();
-                for denials in self.pending.remove(&domain).unwrap_or_default() {
-                    self.pending_count -= 1;
-                    entry.received += 1;
-                    entry.denials.extend(denials);
+                if let Some(pending) = self.pending.remove(&domain) {
+                    self.pending_count -= pending.denials.len();
+                    for denials in pending.denials {
+                        entry.received += 1;
+                        entry.denials.extend(denials);
+                    }
                 }
                 self.domains.insert(domain, entry);
                 self.by_thread.insert(comm, domain);
             }
             Some(Record::Allocated { domain, .. }) => {
                 if let Some(dropped) = self.pending.remove(&domain) {
-                    self.pending_count -= dropped.len();
+                    self.pending_count -= dropped.denials.len();
                 }
                 self.foreign.insert(domain);
             }
@@ -366,7 +387,7 @@ impl State {
         }
     }
 
-    fn add_denials(&mut self, domain: u64, denials: Vec<Denial>) {
+    fn add_denials(&mut self, domain: u64, serial: Option<u64>, denials: Vec<Denial>) {
         if let Some(entry) = self.domains.get_mut(&domain) {
             entry.received += 1;
             for denial in denials {
@@ -379,8 +400,36 @@ impl State {
         if self.foreign.contains(&domain) || self.pending_count >= MAX_PENDING_DENIALS {
             return;
         }
-        self.pending.entry(domain).or_default().push(denials);
+        let pending = self.pending.entry(domain).or_insert_with(|| Pending {
+            serial,
+            since: Instant::now(),
+            denials: Vec::new(),
+        });
+        pending.denials.push(denials);
         self.pending_count += 1;
+    }
+
+    /// Marks as foreign the unmapped domains whose first event closed, with
+    /// its system call record, or that waited longer than [`PENDING_TIMEOUT`].
+    /// Without this, a process whose domain was allocated before the listener
+    /// started would fill the pending records and push out the runner's own.
+    fn settle_pending(&mut self, kind: u16, serial: Option<u64>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let closed = |pending: &Pending| {
+            let event_closed =
+                kind == AUDIT_SYSCALL && serial.is_some() && pending.serial == serial;
+            event_closed || pending.since.elapsed() > PENDING_TIMEOUT
+        };
+        let settled: Vec<u64> =
+            self.pending.iter().filter(|(_, pending)| closed(pending)).map(|(&id, _)| id).collect();
+        for domain in settled {
+            if let Some(pending) = self.pending.remove(&domain) {
+                self.pending_count -= pending.denials.len();
+            }
+            self.foreign.insert(domain);
+        }
     }
 }
 
@@ -464,5 +513,60 @@ impl Confinement {
             text.push_str(&warning);
         }
         Findings::Report(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::denial::AccessKind;
+
+    fn access(serial: u64, domain: &str, path: &str) -> String {
+        format!("audit(1.0:{serial}): domain={domain} blockers=fs.read_file path=\"{path}\"")
+    }
+
+    fn allocated(serial: u64, domain: &str, pid: u32, comm: &str) -> String {
+        format!(
+            "audit(1.0:{serial}): domain={domain} status=allocated mode=enforcing pid={pid} \
+             uid=0 exe=\"/x\" comm=\"{comm}\""
+        )
+    }
+
+    #[test]
+    fn own_domain_mapped_after_foreign_flood() {
+        let mut state = State::default();
+
+        // A domain allocated before the listener started: its records never
+        // come with an allocation record, and each event closes with a
+        // system call record.
+        for serial in 0..(MAX_PENDING_DENIALS as u64 + 10) {
+            state.handle(7, AUDIT_LANDLOCK_ACCESS, &access(serial, "f00", "/proc/1/maps"));
+            state.handle(7, AUDIT_SYSCALL, &format!("audit(1.0:{serial}): arch=c000003e"));
+        }
+        assert!(state.foreign.contains(&0xf00));
+        assert_eq!(state.pending_count, 0);
+
+        let serial = MAX_PENDING_DENIALS as u64 + 10;
+        state.handle(7, AUDIT_LANDLOCK_ACCESS, &access(serial, "a1", "/p/extra.txt"));
+        state.handle(7, AUDIT_LANDLOCK_DOMAIN, &allocated(serial, "a1", 7, "rnr-3"));
+        state.handle(7, AUDIT_SYSCALL, &format!("audit(1.0:{serial}): arch=c000003e"));
+
+        assert_eq!(state.by_thread.get("rnr-3"), Some(&0xa1));
+        let domain = &state.domains[&0xa1];
+        assert_eq!(domain.denials, vec![Denial::path(AccessKind::Read, "/p/extra.txt")]);
+    }
+
+    #[test]
+    fn other_process_domain_dropped() {
+        let mut state = State::default();
+
+        state.handle(7, AUDIT_LANDLOCK_ACCESS, &access(4, "b2", "/etc/shadow"));
+        state.handle(7, AUDIT_LANDLOCK_DOMAIN, &allocated(4, "b2", 99, "rnr-1"));
+        state.handle(7, AUDIT_LANDLOCK_ACCESS, &access(5, "b2", "/etc/shadow"));
+
+        assert!(state.foreign.contains(&0xb2));
+        assert!(state.domains.is_empty());
+        assert!(state.by_thread.is_empty());
+        assert_eq!(state.pending_count, 0);
     }
 }

@@ -39,6 +39,14 @@ pub(crate) enum Record {
     Deallocated { domain: u64, denials: u64 },
 }
 
+/// Returns the serial number of the audit event a record belongs to, from its
+/// `audit(SECONDS.MILLIS:SERIAL): ` prefix.
+pub(crate) fn serial(text: &str) -> Option<u64> {
+    let stamp = text.strip_prefix("audit(")?;
+    let stamp = &stamp[..stamp.find(')')?];
+    stamp.rsplit_once(':')?.1.parse().ok()
+}
+
 /// Parses a record of type `kind`. Returns `None` for other types and for
 /// records without a domain.
 pub(crate) fn parse(kind: u16, text: &str) -> Option<Record> {
@@ -230,6 +238,13 @@ mod tests {
             Some(Record::Access { denials, .. }) => denials,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn event_serial() {
+        assert_eq!(serial("audit(1796389088.797:5123): domain=1e97e3b53"), Some(5123));
+        assert_eq!(serial("domain=1e97e3b53"), None);
+        assert_eq!(serial("audit(1796389088.797): x"), None);
     }
 
     #[test]

@@ -111,12 +111,23 @@ impl Drop for AuditEnabled {
         let restored = AuditSocket::open()
             .and_then(|mut socket| socket.set_enabled(prior.enabled, Some(prior.backlog_limit)));
         match restored {
-            Ok(()) => log::debug!(
-                "audit: restored {prior:?} (switched on by this runner: {})",
-                self.switched_on
-            ),
+            Ok(()) => {
+                let by = if self.switched_on { "this runner" } else { "another runner" };
+                log::debug!(
+                    "audit: restored enabled={} backlog_limit={}, which {by} had found",
+                    prior.enabled,
+                    prior.backlog_limit
+                )
+            }
             Err(error) => {
-                log::warn!("audit: failed to restore the audit state {prior:?}: {error}");
+                log::warn!(
+                    "audit: failed to restore enabled={} backlog_limit={}: {error}: set them \
+                     with `auditctl -e {} -b {}`",
+                    prior.enabled,
+                    prior.backlog_limit,
+                    prior.enabled,
+                    prior.backlog_limit
+                );
                 return;
             }
         }

@@ -336,8 +336,18 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     };
     let mut text =
         format!("sandbox: task `{task}` was denied {count}, {}:\n", mechanism.describe());
-    for (target, kind) in unique {
-        let denial = &Denial { kind, target };
+    let mut entries: Vec<Denial> =
+        unique.into_iter().map(|(target, kind)| Denial { kind, target }).collect();
+    // Project files first, since they are the usual cause; probes last.
+    entries.sort_by_key(|denial| rank(root, denial));
+    let mut probes_heading = false;
+    for denial in &entries {
+        if !probes_heading && is_probe(denial) {
+            text.push_str(
+                "  probes that most tools survive; declare them only if the task needs them:\n",
+            );
+            probes_heading = true;
+        }
         let _ = writeln!(text, "  {:<8} {}", denial.kind.name(), describe_target(root, denial));
         match suggest(root, denial) {
             Some(suggestion) => {
@@ -351,6 +361,30 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     }
     text.pop();
     text
+}
+
+/// Orders report entries: paths in the project, other paths, ports,
+/// processes, then probes; each group in path and kind order.
+fn rank(root: &Path, denial: &Denial) -> (u8, Target, AccessKind) {
+    let group = match &denial.target {
+        _ if is_probe(denial) => 4,
+        Target::Path(path) if relative_to_root(root, path).is_some() => 0,
+        Target::Path(_) => 1,
+        Target::Port(_) => 2,
+        Target::Process { .. } => 3,
+    };
+    (group, denial.target.clone(), denial.kind)
+}
+
+/// Returns whether a denial is of a kind that shells and runtimes try and
+/// then do without: reads below `/proc` and `/sys`, and opening the terminal.
+fn is_probe(denial: &Denial) -> bool {
+    let Target::Path(path) = &denial.target else {
+        return false;
+    };
+    let terminal = path == Path::new("/dev/tty");
+    let reads = matches!(denial.kind, AccessKind::Read | AccessKind::ReadDir);
+    terminal || (reads && (path.starts_with("/proc") || path.starts_with("/sys")))
 }
 
 /// Writes `/proc/<pid>` for the directory of any one process, such as
@@ -390,6 +424,12 @@ fn no_declaration(denial: &Denial) -> &'static str {
     match denial.target {
         Target::Process { .. } => {
             "no declaration allows this: a task may signal only its own processes"
+        }
+        _ if denial.kind == AccessKind::Create => {
+            "the project root may not be writable, but a file in it may: declare the file in \
+             `generates` (`.generates([\"NAME\"])` or `generates: [NAME]`) and the \
+             runner creates it before the task runs. The audit log does not name new files; \
+             `--denials=trace` does"
         }
         _ if denial.kind.writes() => {
             "no declaration allows this: the project root may not be writable, so move the file \
@@ -574,6 +614,49 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
         assert_eq!(text, expected);
         assert!(report("build", &root, Mechanism::Trace, &denials[..1]).contains("under strace"));
         assert_eq!(report("build", &root, Mechanism::Audit, &[]), "");
+    }
+
+    #[test]
+    fn create_in_root_names_file_generates() {
+        let (_guard, root) = project();
+        let text =
+            report("stamp", &root, Mechanism::Audit, &[Denial::path(AccessKind::Create, &root)]);
+        assert!(text.contains("  create   . (the project root)\n"), "{text}");
+        assert!(text.contains("declare the file in `generates`"), "{text}");
+
+        let file = root.join("stamp.txt");
+        let suggestion = suggest(&root, &Denial::path(AccessKind::Create, file)).unwrap();
+        assert_eq!(suggestion.rust, ".generates([\"stamp.txt\"])");
+    }
+
+    #[test]
+    fn report_lists_project_paths_first_and_probes_last() {
+        let (_guard, root) = project();
+        let denials = [
+            Denial::path(AccessKind::Read, "/dev/tty"),
+            Denial::path(AccessKind::Read, "/proc/filesystems"),
+            Denial { kind: AccessKind::Connect, target: Target::Port(8080) },
+            Denial::path(AccessKind::Read, "/opt/data/table.csv"),
+            Denial::path(AccessKind::Read, root.join("notes.txt")),
+        ];
+        let text = report("gen", &root, Mechanism::Audit, &denials);
+        let firsts: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with("           "))
+            .map(str::trim_start)
+            .collect();
+        assert_eq!(
+            firsts,
+            [
+                "sandbox: task `gen` was denied 5 accesses, seen in the kernel's audit log:",
+                "read     notes.txt",
+                "read     /opt/data/table.csv",
+                "connect  TCP port 8080",
+                "probes that most tools survive; declare them only if the task needs them:",
+                "read     /dev/tty",
+                "read     /proc/filesystems",
+            ]
+        );
     }
 
     #[test]

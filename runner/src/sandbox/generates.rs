@@ -60,8 +60,10 @@ pub(crate) fn prepare_generate(
             task,
             format!(
                 "the directory of `generates` entry `{entry}` does not exist: create `{}` in an \
-                 earlier task, or declare the directory with a trailing slash",
-                parent.display()
+                 earlier task, or declare a glob such as `{}`, whose directory the runner \
+                 creates",
+                parent.display(),
+                glob_beside(entry)
             ),
         ));
     }
@@ -122,6 +124,18 @@ fn check_not_root(task: &str, entry: &str, real: &Path, root_real: &Path) -> Res
     Ok(())
 }
 
+/// Returns a glob for the files beside a file entry, `dir/*.ext` or `dir/*`,
+/// which names the same directory and keeps the outputs checked.
+fn glob_beside(entry: &str) -> String {
+    let path = Path::new(entry);
+    let dir = path.parent().map(|dir| dir.to_string_lossy()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(extension) => format!("*.{}", extension.to_string_lossy()),
+        None => "*".to_string(),
+    };
+    if dir.is_empty() { name } else { format!("{dir}/{name}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +146,18 @@ mod tests {
         let root = dir.path().join("project");
         std::fs::create_dir(&root).unwrap();
         (dir, root)
+    }
+
+    #[test]
+    fn missing_file_directory_suggests_glob() {
+        let (_guard, root) = project("gen-missing");
+        let error = prepare_generate("t", &root, &root, "build/gen/numbered.txt").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("or declare a glob such as `build/gen/*.txt`"), "{text}");
+        assert!(!root.join("build").exists());
+
+        assert_eq!(glob_beside("out/data"), "out/*");
+        assert_eq!(glob_beside("stamp.txt"), "*.txt");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::path::PathBuf;
 
 use super::audit::Findings;
+use super::denial::preset_for;
 use super::policy::{Access, Grant, Origin};
 use super::program::{exec_chain, resolve_program};
 use super::{Confinement, Syntax};
@@ -63,8 +64,19 @@ fn exec_hint(confinement: &Confinement) -> Option<String> {
         "sandbox: task `{}` may not execute {subject} so spawning `{name}` failed\n",
         confinement.task
     );
-    text.push_str("allow it by declaring one of these on the task:\n");
     let syntax = confinement.syntax;
+    // A preset grants the whole installation, which a shim or a launcher
+    // script needs beyond the file it starts with.
+    if let Some(preset) = preset_for(&program).or_else(|| preset_for(blocked)) {
+        let _ = writeln!(
+            text,
+            "allow it by declaring this on the task:\n  {}",
+            declare(syntax, &preset)
+        );
+        text.push_str("or run without the sandbox: --no-sandbox");
+        return Some(text);
+    }
+    text.push_str("allow it by declaring one of these on the task:\n");
     if !name.contains('/') {
         let _ = writeln!(text, "  {}", declare(syntax, &Scope::program(name.as_ref())));
     }
@@ -116,7 +128,8 @@ fn grants_hint(confinement: &Confinement) -> String {
         }
     }
     if source_files > 0 {
-        read.insert(0, format!("{source_files} source files"));
+        let files = if source_files == 1 { "source file" } else { "source files" };
+        read.insert(0, format!("{source_files} {files}"));
     }
 
     let mut text = format!("sandbox: task `{}` was confined to\n", confinement.task);

@@ -172,13 +172,20 @@ impl Learned {
     fn render(&self, access: &TaskAccess, succeeded: bool, notes: &[String]) -> String {
         let task = access.task;
         let outcome = if succeeded { "succeeded" } else { "failed" };
-        let mut text = if self.problems.is_empty() {
+        let mut text = if !self.problems.is_empty() {
+            self.render_full(access, outcome)
+        } else if notes.is_empty() {
             format!(
                 "learn: task `{task}` {outcome} under strace and declares everything it used: \
                  nothing needs to change"
             )
         } else {
-            self.render_full(access, outcome)
+            // Closures and called tasks run untraced, so what strace saw is
+            // not all the task did.
+            format!(
+                "learn: task `{task}` {outcome} under strace and declares everything strace \
+                 saw, but part of it ran untraced: check what that part uses by hand"
+            )
         };
         for note in notes {
             let _ = write!(text, "\nnote: {note}");

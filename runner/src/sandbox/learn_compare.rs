@@ -34,8 +34,9 @@ pub(super) fn compare(
         .map(|source| source.display().to_string())
         .collect();
     if !missing.is_empty() {
+        let them = if missing.len() == 1 { "it" } else { "them" };
         problems.push(format!(
-            "`sources` lacks {}, which it read: a freshness check would miss changes to them",
+            "`sources` lacks {}, which it read: a freshness check would miss changes to {them}",
             join_short(&missing)
         ));
     }

@@ -742,7 +742,7 @@ fn hint_lists_grants_and_scopes() {
     let hint = confinement.hint(None);
 
     assert!(hint.contains("task `test` was confined to"), "{hint}");
-    assert!(hint.contains("read: 1 source files"), "{hint}");
+    assert!(hint.contains("read: 1 source file\n"), "{hint}");
     assert!(hint.contains("write: out, its private TMPDIR"), "{hint}");
     assert!(hint.contains("TCP denied, except connect to port 8080"), "{hint}");
     assert!(hint.contains(".scopes([Scope::read(\"/path\")])"), "{hint}");
@@ -779,6 +779,29 @@ fn python3_scope_runs_python() {
         let ran = command_output.is_some_and(|output| output.status.success());
         assert!(!ran, "`{}` ran without the python3 scope", python.display());
     }
+}
+
+#[test]
+fn unscoped_toolchain_program_hints_preset() {
+    let Some(sandbox) = enforcing("unscoped_toolchain_program_hints_preset") else { return };
+    let project = Project::new("cargo-hint");
+    let cargo = program::resolve_program("cargo".as_ref(), None, &project.root).ok();
+    let Some(cargo) = cargo.filter(|cargo| super::denial::preset_for(cargo).is_some()) else {
+        eprintln!("SKIPPED unscoped_toolchain_program_hints_preset: cargo is not from rustup");
+        return;
+    };
+    let confinement = prepare(&sandbox, &project, &Declared::default()).unwrap();
+
+    let mut command = Command::new("cargo");
+    command.arg("--version").current_dir(&project.root);
+    let error = confinement.spawn(command).unwrap_err();
+    assert_eq!(error.raw_os_error(), Some(libc::EACCES), "{}: {error}", cargo.display());
+    let hint = confinement.hint(Some(&error));
+    assert!(
+        hint.contains("declaring this on the task:\n  .scopes([Scope::rust_toolchain()])"),
+        "{hint}"
+    );
+    assert!(!hint.contains("Scope::exec"), "{hint}");
 }
 
 #[test]

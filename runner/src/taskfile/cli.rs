@@ -71,8 +71,8 @@ Flags:
       --summary           print the summary of the tasks
       --learn             run the named task once unconfined under strace and
                           print the sources, generates and scopes it needs
-      --sandbox[=MODE]    confine each task to its sources, generates and scopes;
-                          MODE is warn (the default) or enforce
+      --sandbox [MODE]    confine each task to its sources, generates and scopes;
+                          MODE is warn (the default), enforce or off
       --no-sandbox        run tasks unconfined (the default for Taskfiles)
       --denials MODE      list a failed task's denied accesses: auto (the
                           default), audit, trace or off; also RUNNER_DENIALS
@@ -118,7 +118,7 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
             Long("sandbox") => {
                 let mode = match parser.optional_value() {
                     Some(value) => value.to_string_lossy().parse()?,
-                    None => SandboxMode::Warn,
+                    None => separate_sandbox_mode(&mut parser)?.unwrap_or(SandboxMode::Warn),
                 };
                 parsed.sandbox = Some(mode);
             }
@@ -169,6 +169,23 @@ fn denials_from_env() -> Result<DenialsMode, Error> {
         Ok(value) if !value.is_empty() => value.parse(),
         _ => Ok(DenialsMode::Auto),
     }
+}
+
+/// Takes the argument after a bare `--sandbox` as its mode when it names one
+/// (`off`, `warn` or `enforce`), so `--sandbox enforce` reads as the user
+/// meant. A task with one of those names then needs `--sandbox=MODE` first.
+fn separate_sandbox_mode(parser: &mut lexopt::Parser) -> Result<Option<SandboxMode>, Error> {
+    let mut raw = parser.raw_args().map_err(|e| Error::usage(e.to_string()))?;
+    let named = raw
+        .peek()
+        .and_then(|next| next.to_str())
+        .filter(|next| matches!(*next, "off" | "warn" | "enforce"));
+    let Some(name) = named else {
+        return Ok(None);
+    };
+    let mode = name.parse()?;
+    raw.next();
+    Ok(Some(mode))
 }
 
 /// Reads the sandbox mode from `RUNNER_SANDBOX` (`off`, `warn`, `enforce`,

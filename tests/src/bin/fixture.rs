@@ -102,6 +102,11 @@ fn scenario(name: &str) -> Option<Vec<Task>> {
                 "echo start >> marks; while [ ! -f go ]; do sleep 0.05; done; echo end >> marks",
             ),
         ],
+        "generated-sources" => vec![
+            Task::new("gen").sources(["in.txt"]).generates(["out/"]).sh("cp in.txt out/gen.txt"),
+            Task::new("use").dep("gen").sources(["out/gen.txt"]).sh(mark("use")),
+            Task::new("typo").sources(["inputs/*.txt"]).sh(mark("typo")),
+        ],
         "outdirs" => vec![
             Task::new("own")
                 .sources(["in.txt"])
@@ -161,6 +166,9 @@ open('out/result.txt', 'w').write(text)
                     .scope(Scope::program("python3"))
                     .cmd(cmd!("python3", "gen.py")),
                 Task::new("failing").sh("cat data/a.txt; exit 4"),
+                Task::new("closure").func("touch", |_| {
+                    std::fs::write("closure.txt", "untraced\n").map_err(Into::into)
+                }),
                 Task::new("cargo").cmd(cmd!("cargo", "build", "--offline", "--quiet")),
                 Task::new("cargo-declared")
                     .sources(["Cargo.toml", "src/main.rs"])
@@ -208,6 +216,27 @@ open('out/result.txt', 'w').write(text)
     Some(tasks)
 }
 
+/// Prints the library's warnings and errors to stderr, as `Runner::main` does, which the
+/// fixture cannot call because its first argument names the scenario.
+struct Warnings;
+
+static WARNINGS: Warnings = Warnings;
+
+impl log::Log for Warnings {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::Level::Warn && metadata.target().starts_with("runner")
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            let level = record.level().as_str().to_lowercase();
+            eprintln!("{level}: {}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let Some(name) = args.next().and_then(|name| name.into_string().ok()) else {
@@ -227,6 +256,9 @@ fn main() -> ExitCode {
     let sandboxed = matches!(name.as_str(), "sandbox" | "denials" | "traced");
     let default_sandbox = if sandboxed { SandboxMode::Warn } else { SandboxMode::Off };
     let runner = Runner::new().root(root).default_sandbox(default_sandbox).tasks(tasks);
+    if log::set_logger(&WARNINGS).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
     match runner.run(args) {
         Ok(report) => ExitCode::from(report.exit_code()),
         Err(err) => {

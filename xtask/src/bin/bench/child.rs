@@ -24,7 +24,7 @@ pub fn run_runner(args: &[String]) -> ExitCode {
     };
     let Some(tasks) = graphs::by_name(graph) else {
         eprintln!(
-            "error: unknown graph `{graph}`: expected scheduler, spawn, freshness, \
+            "error: unknown graph `{graph}`: expected scheduler, spawn, freshness, learn, \
              chain:LENGTH or planning:LAYERS"
         );
         return ExitCode::from(2);

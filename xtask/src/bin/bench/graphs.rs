@@ -5,7 +5,7 @@
 //! is named `NAME` or `NAME:SIZE`: the size is the chain's length for
 //! `chain` and the number of layers for `planning`.
 
-use runner::{Task, cmd};
+use runner::{Scope, Task, cmd};
 
 /// The number of independent tasks in the scheduler benchmark.
 pub const SCHEDULER_TASKS: usize = 200;
@@ -24,6 +24,7 @@ pub fn by_name(name: &str) -> Option<Vec<Task>> {
         ("scheduler", None) => Some(scheduler()),
         ("spawn", None) => Some(spawn()),
         ("freshness", None) => Some(freshness()),
+        ("learn", None) => Some(learn()),
         ("chain", Some(length)) => Some(chain(length)),
         ("planning", Some(layers)) => Some(planning(layers)),
         _ => None,
@@ -62,6 +63,22 @@ pub fn spawn() -> Vec<Task> {
 /// Returns one task, `check`, whose sources are every file below `tree/`.
 pub fn freshness() -> Vec<Task> {
     vec![Task::new("check").sources(["tree/**/*"]).cmd(cmd!("/bin/true"))]
+}
+
+/// Returns one task, `build`, that builds the crate at the root offline. It
+/// declares what a learn run of it proposed with cargo 1.95 on Linux, where
+/// cargo read `~/.gitconfig`. cargo resolves a relative `CARGO_TARGET_DIR`
+/// against its working directory, the root, so the build goes to `target/`
+/// there and never to a target directory set in the environment.
+pub fn learn() -> Vec<Task> {
+    vec![
+        Task::new("build")
+            .sources(["Cargo.toml", "Cargo.lock", "src/main.rs"])
+            .generates(["target/"])
+            .scopes([Scope::rust_toolchain(), Scope::git_config()])
+            .env("CARGO_TARGET_DIR", "target")
+            .cmd(cmd!("cargo", "build", "--offline", "--quiet")),
+    ]
 }
 
 /// Returns a layered DAG of `layers` x `PLAN_WIDTH` tasks, where each task below
@@ -121,7 +138,7 @@ mod tests {
 
     #[test]
     fn every_graph_is_known_by_name() {
-        for name in ["scheduler", "spawn", "freshness", "chain:3", "planning:2"] {
+        for name in ["scheduler", "spawn", "freshness", "learn", "chain:3", "planning:2"] {
             assert!(by_name(name).is_some(), "{name}");
         }
         assert_eq!(by_name("chain:7").unwrap().len(), 7);
@@ -130,7 +147,7 @@ mod tests {
 
     #[test]
     fn invalid_graph_names_are_none() {
-        for name in ["other", "chain", "chain:0", "chain:x", "planning", "scheduler:5"] {
+        for name in ["other", "chain", "chain:0", "chain:x", "planning", "scheduler:5", "learn:2"] {
             assert!(by_name(name).is_none(), "{name}");
         }
     }

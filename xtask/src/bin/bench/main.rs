@@ -1,7 +1,7 @@
 //! The benchmark program behind `cargo xtask bench`.
 //!
 //! Each benchmark runs its contenders (our runner and its peers: GNU make,
-//! go-task, just, find) as child processes, interleaved round by round, so the
+//! go-task, just, find, or two modes of our runner) as child processes, interleaved round by round, so the
 //! noise of a shared machine falls on all of them alike. A sample is the wall
 //! time from spawn to exit, with the child's CPU time and peak RSS from
 //! wait4(2). The program prints the tables, the ratios to each peer and the
@@ -26,6 +26,7 @@ mod child;
 mod contender;
 mod freshness;
 mod graphs;
+mod learn;
 mod peers;
 mod planning;
 mod report;
@@ -49,13 +50,14 @@ struct Benchmark {
 
 /// The benchmarks in the order a full run takes them. A new benchmark is a
 /// module with a `run` function and one line here.
-const BENCHMARKS: [Benchmark; 6] = [
+const BENCHMARKS: [Benchmark; 7] = [
     Benchmark { name: "scheduler", run: scheduler::run },
     Benchmark { name: "chain", run: chain::run },
     Benchmark { name: "startup", run: startup::run },
     Benchmark { name: "planning", run: planning::run },
     Benchmark { name: "spawn", run: spawn::run },
     Benchmark { name: "freshness", run: freshness::run },
+    Benchmark { name: "learn", run: learn::run },
 ];
 
 /// The rounds of every benchmark in quick mode, after one warm-up round.
@@ -65,12 +67,12 @@ const USAGE: &str = "\
 Usage: bench [--quick] [--rounds N] [--out FILE] [BENCHMARK]...
 
 Runs the named benchmarks, or all of them: scheduler, chain, startup, planning,
-spawn, freshness. Prints the results. A full run of all of them writes
+spawn, freshness, learn. Prints the results. A full run of all of them writes
 docs/benchmarks.md, --quick writes target/bench/quick.md, and any other
 selection writes target/bench/report.md.
 
 Options:
-  --quick      Smaller workloads and 3 rounds each, to check the harness
+  --quick      Smaller workloads and at most 3 rounds each, to check the harness
   --rounds N   Timed rounds per benchmark [default: each benchmark's own]
   --out FILE   Write the report to FILE instead
   -h, --help   Print this help
