@@ -126,27 +126,11 @@ pub(crate) fn build_ruleset(
 
     let mut ruleset = create(&handled, level).map_err(fail)?;
     let grants = &policy.grants;
-    if grants.len() < PARALLEL_GRANTS {
-        ruleset = add_grants(task, ruleset, &handled, grants, system)?;
+    ruleset = if grants.len() < PARALLEL_GRANTS {
+        add_grants(task, ruleset, &handled, grants, system)?
     } else {
-        // A clone shares the kernel's ruleset, so both halves land in it. The
-        // clone's record of how far the crate reduced its rules is dropped,
-        // but `Handled::rights` never requests more than the ABI has.
-        let (first, second) = grants.split_at(grants.len() / 2);
-        let clone = ruleset.try_clone().map_err(|error| {
-            Error::sandbox(Some(task), format!("failed to duplicate the ruleset: {error}"))
-        })?;
-        let (first_done, second_done) = std::thread::scope(|scope| {
-            let helper = scope.spawn(|| add_grants(task, clone, &handled, second, system));
-            let first_done = add_grants(task, ruleset, &handled, first, system);
-            (first_done, helper.join())
-        });
-        ruleset = first_done?;
-        match second_done {
-            Ok(done) => drop(done?),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
+        add_grants_on_two_threads(task, ruleset, &handled, grants, system)?
+    };
 
     if !handled.net.is_empty() {
         for port in &policy.network.connect {
@@ -172,6 +156,52 @@ pub(crate) fn create(
         ruleset = ruleset.scope(handled.scoped)?;
     }
     ruleset.create()
+}
+
+/// Adds the rules of `grants`, half of them from a second thread through a
+/// duplicate of the ruleset descriptor, which shares the kernel's ruleset.
+/// When duplicating the descriptor or starting the thread fails, the calling
+/// thread adds all of them.
+fn add_grants_on_two_threads(
+    task: &str,
+    ruleset: RulesetCreated,
+    handled: &Handled,
+    grants: &[Grant],
+    system: &OpenedGrants,
+) -> Result<RulesetCreated> {
+    // The duplicate's record of how far the crate reduced its rules is
+    // dropped, but `Handled::rights` never requests more than the ABI has.
+    let clone = match ruleset.try_clone() {
+        Ok(clone) => clone,
+        Err(error) => {
+            log::debug!(
+                "task `{task}`: failed to duplicate the ruleset, one thread adds its rules: {error}"
+            );
+            return add_grants(task, ruleset, handled, grants, system);
+        }
+    };
+    let (first, second) = grants.split_at(grants.len() / 2);
+
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .spawn_scoped(scope, move || add_grants(task, clone, handled, second, system));
+        let helper = match helper {
+            Ok(helper) => helper,
+            Err(error) => {
+                log::debug!(
+                    "task `{task}`: failed to start a thread, one thread adds the rules: {error}"
+                );
+                return add_grants(task, ruleset, handled, grants, system);
+            }
+        };
+
+        let ruleset = add_grants(task, ruleset, handled, first, system);
+        match helper.join() {
+            Ok(second_done) => drop(second_done?),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        ruleset
+    })
 }
 
 /// Adds the rules of `grants` to `ruleset`.
