@@ -138,6 +138,9 @@ pub(crate) struct Check {
     pub(crate) freshness: Freshness,
     /// Matched source files, absolute, for the sandbox.
     pub(crate) source_files: Vec<PathBuf>,
+    /// For each of `source_files`, whether its own directory entry is a
+    /// symbolic link, so the sandbox resolves only those.
+    pub(crate) source_links: Vec<bool>,
     /// Directories the source globs walked, absolute, for the sandbox.
     pub(crate) source_dirs: Vec<PathBuf>,
     /// The fingerprint to hand to dependants; `None` for a task without
@@ -223,6 +226,7 @@ impl Tracker {
             return Ok(Check {
                 freshness: Freshness::Dirty(vec![reason]),
                 source_files: Vec::new(),
+                source_links: Vec::new(),
                 source_dirs: Vec::new(),
                 fingerprint: None,
                 inputs: None,
@@ -244,11 +248,13 @@ impl Tracker {
         let hashes = fingerprint::hash_sources(&expansion.files, &self.stat_cache, started_ns)?;
 
         let mut source_files = Vec::with_capacity(expansion.files.len());
+        let mut source_links = Vec::with_capacity(expansion.files.len());
         let mut inputs = Inputs::declared(task, root);
         inputs.sources.reserve(expansion.files.len());
         for (file, hash) in expansion.files.into_iter().zip(hashes) {
             inputs.sources.push((file.key, hash));
             source_files.push(file.path);
+            source_links.push(file.is_link);
         }
         inputs.deps =
             deps.iter().map(|(name, fingerprint)| (name.to_string(), *fingerprint)).collect();
@@ -274,6 +280,7 @@ impl Tracker {
         Ok(Check {
             freshness,
             source_files,
+            source_links,
             source_dirs: expansion.dirs,
             fingerprint: Some(fingerprint),
             inputs: Some(inputs),

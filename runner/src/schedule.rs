@@ -309,6 +309,7 @@ pub(crate) fn task_access<'a>(
         root: context.root,
         state_dir: context.tracker.state_dir(),
         source_files: &check.source_files,
+        source_links: Some(&check.source_links),
         source_dirs: &check.source_dirs,
         generates: &task.generates,
         scopes: &task.scopes,

@@ -39,6 +39,10 @@ pub(crate) struct MatchedFile {
     pub(crate) key: String,
     pub(crate) path: PathBuf,
     pub(crate) stat: FileStat,
+    /// The file's own directory entry is a symbolic link. Directories above
+    /// it can still be links, since a pattern's base directory and a literal
+    /// path are used as written.
+    pub(crate) is_link: bool,
 }
 
 /// The result of expanding a list of patterns.
@@ -251,10 +255,15 @@ fn stat_literal(root: &Path, key: &str, exclude: &Exclude) -> Result<Option<Matc
         return Ok(None);
     }
     let path = root.join(key);
-    match std::fs::metadata(&path) {
+    let mut is_link = false;
+    let metadata = std::fs::symlink_metadata(&path).and_then(|metadata| {
+        is_link = metadata.file_type().is_symlink();
+        if is_link { std::fs::metadata(&path) } else { Ok(metadata) }
+    });
+    match metadata {
         Ok(metadata) if metadata.is_file() => {
             let stat = FileStat::from_metadata(&metadata);
-            Ok(Some(MatchedFile { key: key.to_string(), path, stat }))
+            Ok(Some(MatchedFile { key: key.to_string(), path, stat, is_link }))
         }
         Ok(_) => Ok(None),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -376,7 +385,9 @@ fn read_dir<'g>(
             Err(err) => return Err(Error::io("read metadata of", path, err)),
         };
         if metadata.is_file() {
-            found.files.push(MatchedFile { key, path, stat: FileStat::from_metadata(&metadata) });
+            let stat = FileStat::from_metadata(&metadata);
+            let is_link = file_type.is_symlink();
+            found.files.push(MatchedFile { key, path, stat, is_link });
         }
     }
 
@@ -524,6 +535,25 @@ mod tests {
             keys(dir.path(), &["src/**/*.rs"], &Exclude::default()),
             ["src/b.rs", "src/link.rs", "src/x/d.rs", "src/x/y/e.rs"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn matched_links_are_marked() {
+        let dir = tree(FILES);
+        std::os::unix::fs::symlink(dir.path().join("a.rs"), dir.path().join("src/link.rs"))
+            .unwrap();
+        let patterns: Vec<String> =
+            ["src/*.rs", "src/link.rs", "a.rs"].iter().map(ToString::to_string).collect();
+
+        let expansion = expand("t", dir.path(), &patterns, &Exclude::default()).unwrap();
+        let links: Vec<(&str, bool)> =
+            expansion.files.iter().map(|file| (file.key.as_str(), file.is_link)).collect();
+        assert_eq!(links, [("a.rs", false), ("src/b.rs", false), ("src/link.rs", true)]);
+
+        let literal = expand("t", dir.path(), &patterns[1..2], &Exclude::default()).unwrap();
+        assert_eq!(literal.files.len(), 1);
+        assert!(literal.files[0].is_link, "a literal link is marked as a link");
     }
 
     #[test]

@@ -317,7 +317,12 @@ mod tests {
     }
 
     fn file(key: &str, mtime_ns: i64) -> MatchedFile {
-        MatchedFile { key: key.to_string(), path: PathBuf::from(key), stat: stat(mtime_ns) }
+        MatchedFile {
+            key: key.to_string(),
+            path: PathBuf::from(key),
+            stat: stat(mtime_ns),
+            is_link: false,
+        }
     }
 
     fn reload(cache: &StatCache, written_ns: i64) -> StatCache {

@@ -183,13 +183,16 @@ fn parse_prior(text: &str) -> Option<Prior> {
     Some(Prior { enabled: enabled?, backlog_limit: backlog_limit? })
 }
 
+/// Writes the state to restore, or empties the file for `None`. The file is
+/// not synced to disk: it describes kernel state that a reboot resets, so it
+/// only has to outlive runner processes, which the page cache ensures.
 fn write_prior(file: &mut File, prior: Option<Prior>) -> io::Result<()> {
     file.set_len(0)?;
     file.rewind()?;
     if let Some(Prior { enabled, backlog_limit }) = prior {
         writeln!(file, "enabled={enabled} backlog_limit={backlog_limit}")?;
     }
-    file.sync_data()
+    Ok(())
 }
 
 /// Reads the audit status while no runner listens, holding the join lock so

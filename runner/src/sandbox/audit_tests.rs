@@ -56,6 +56,7 @@ impl Project {
             root: &self.root,
             state_dir: &self.root.join(".runner"),
             source_files: sources,
+            source_links: None,
             source_dirs: &[],
             generates: &generates,
             scopes: &[],

@@ -310,6 +310,7 @@ mod tests {
             root: &root,
             state_dir: &root.join(".runner"),
             source_files: &[],
+            source_links: None,
             source_dirs: &[],
             generates: &[],
             scopes: &[],

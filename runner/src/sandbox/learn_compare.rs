@@ -11,6 +11,7 @@ use super::denial::AccessKind;
 use super::learn::scope_text;
 use super::learn_propose::{Observed, real_path, scope_grants};
 use super::policy::{Access as GrantAccess, Grant, Origin, Policy};
+use super::resolve::RunPaths;
 use crate::Scope;
 
 /// Lists what the current declarations get wrong: project files read but
@@ -40,7 +41,7 @@ pub(super) fn compare(
         ));
     }
 
-    let policy = match Policy::build(access, tmp_dir) {
+    let policy = match Policy::build(access, tmp_dir, &RunPaths::default()) {
         Ok(policy) => policy,
         Err(error) => {
             problems.push(format!("the current declarations are invalid: {error}"));

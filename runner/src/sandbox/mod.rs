@@ -3,11 +3,14 @@
 //! [`Sandbox::new`] probes the kernel once per run. For each task,
 //! [`Sandbox::prepare`] turns the task's sources, generates and scopes into a
 //! [`policy::Policy`], creates the generate directories and a private
-//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). The returned
-//! [`Confinement`] spawns each of the task's commands from a fresh thread
-//! restricted by that ruleset (`spawn.rs`), so children inherit the
-//! restriction and the runner itself stays unrestricted. A task that starts
-//! another runner stays confined, because Landlock rulesets only stack.
+//! `TMPDIR`, and builds a Landlock ruleset (`ruleset.rs`). The canonical
+//! project root and state directory and the opened system paths are the
+//! same for every task, so the first task resolves them for the run
+//! (`resolve.rs`, `ruleset.rs`). The returned [`Confinement`] spawns each of
+//! the task's commands from a fresh thread restricted by that ruleset
+//! (`spawn.rs`), so children inherit the restriction and the runner itself
+//! stays unrestricted. A task that starts another runner stays confined,
+//! because Landlock rulesets only stack.
 //!
 //! Landlock is Linux-only. Elsewhere the status is `off`, `warn` runs tasks
 //! unconfined and `enforce` fails. Limits of Landlock itself, such as
@@ -51,6 +54,8 @@ mod presets;
 mod probe;
 pub(crate) mod program;
 #[cfg(target_os = "linux")]
+mod resolve;
+#[cfg(target_os = "linux")]
 mod ruleset;
 #[cfg(target_os = "linux")]
 mod source_globs;
@@ -91,6 +96,10 @@ pub(crate) struct TaskAccess<'a> {
     pub(crate) state_dir: &'a Path,
     /// Matched source files, absolute.
     pub(crate) source_files: &'a [PathBuf],
+    /// For each of `source_files`, whether its own directory entry is a
+    /// symbolic link, as the walk that matched it saw. `None`, or a slice of
+    /// another length, means unknown, which costs an `lstat` per file.
+    pub(crate) source_links: Option<&'a [bool]>,
     /// Directories the source globs walked, absolute; granted list-only.
     pub(crate) source_dirs: &'a [PathBuf],
     /// The `generates` entries as declared, relative to the root unless absolute.
@@ -133,6 +142,12 @@ pub(crate) struct Sandbox {
     /// message.
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     audit_unavailable: Option<String>,
+    /// The canonical root and state directory, resolved once per run.
+    #[cfg(target_os = "linux")]
+    paths: resolve::RunPaths,
+    /// The system grants, opened on the first task and reused by every task.
+    #[cfg(target_os = "linux")]
+    system: std::sync::OnceLock<ruleset::OpenedGrants>,
 }
 
 impl Sandbox {
@@ -259,6 +274,10 @@ impl Sandbox {
             #[cfg(target_os = "linux")]
             audit: None,
             audit_unavailable: None,
+            #[cfg(target_os = "linux")]
+            paths: resolve::RunPaths::default(),
+            #[cfg(target_os = "linux")]
+            system: std::sync::OnceLock::new(),
         }
     }
 
@@ -313,13 +332,15 @@ impl Sandbox {
     #[cfg(target_os = "linux")]
     fn prepare_linux(&self, access: &TaskAccess) -> Result<Confinement> {
         let tmp_dir = tmp_dir::TmpDir::create(access.task)?;
-        let policy = policy::Policy::build(access, tmp_dir.path())?;
+        let policy = policy::Policy::build(access, tmp_dir.path(), &self.paths)?;
+        let system =
+            self.system.get_or_init(|| ruleset::OpenedGrants::open(&policy::system_grants()));
 
         let level = match self.mode {
             SandboxMode::Enforce => landlock::CompatLevel::HardRequirement,
             _ => landlock::CompatLevel::BestEffort,
         };
-        let mut ruleset = ruleset::build_ruleset(access.task, &policy, self.abi, level)?;
+        let mut ruleset = ruleset::build_ruleset(access.task, &policy, system, self.abi, level)?;
         if self.audit.is_some() {
             use landlock::RulesetCreatedAttr as _;
             ruleset = ruleset.log_new_exec(true).map_err(|error| {

@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 use super::TaskAccess;
 use super::generates::prepare_generate;
 use super::presets::{ScopeContext, expand_scope};
+use super::resolve::{RunPaths, SourceResolver, is_within};
 use crate::{Error, Result, Scope};
 
 /// The access a grant gives on its path.
@@ -115,14 +116,25 @@ const SYSTEM: [(&str, Access); 10] = [
 
 impl Policy {
     /// Builds the policy of one task and creates its generate directories.
-    pub(crate) fn build(access: &TaskAccess, tmp_dir: &Path) -> Result<Policy> {
+    /// `paths` caches the canonical root and state directory for the run.
+    pub(crate) fn build(access: &TaskAccess, tmp_dir: &Path, paths: &RunPaths) -> Result<Policy> {
         let task = access.task;
-        let root_real = std::fs::canonicalize(access.root)
+        let root_real = paths
+            .canonical(access.root)
             .map_err(|error| Error::io("resolve the project root", access.root, error))?;
-        let state_real = resolve_existing_prefix(access.state_dir);
+        let state_real = match paths.canonical(access.state_dir) {
+            Ok(real) => real,
+            // Dropping empty and `.` components lets `is_within` compare bytes.
+            Err(_) => resolve_existing_prefix(access.state_dir).components().collect(),
+        };
         let mut grants = system_grants();
 
-        if let Ok(dir) = std::fs::canonicalize(access.dir)
+        let dir = if access.dir == access.root {
+            Ok(root_real.clone())
+        } else {
+            std::fs::canonicalize(access.dir)
+        };
+        if let Ok(dir) = dir
             && !dir.starts_with(&state_real)
         {
             grants.push(Grant { path: dir, access: Access::List, origin: Origin::WorkDir });
@@ -180,9 +192,11 @@ pub(super) fn system_grants() -> Vec<Grant> {
 fn find_system_grants() -> Vec<Grant> {
     let mut grants = Vec::new();
     let mut add = |path: PathBuf, access: Access| {
-        // Merged-/usr systems link `/bin` and `/lib*` into `/usr`, which is granted already.
-        let is_link = path.symlink_metadata().is_ok_and(|meta| meta.file_type().is_symlink());
-        if path.exists() && !is_link {
+        // Merged-/usr systems link `/bin` and `/lib*` into `/usr`, which is
+        // granted already. One `lstat` shows both that a path exists and that
+        // it is no link.
+        let is_real = path.symlink_metadata().is_ok_and(|meta| !meta.file_type().is_symlink());
+        if is_real {
             grants.push(Grant { path, access, origin: Origin::System });
         }
     };
@@ -210,9 +224,12 @@ fn source_grants(
     state_real: &Path,
 ) -> Result<Vec<Grant>> {
     let mut grants = Vec::with_capacity(access.source_files.len() + access.source_dirs.len());
+    let links = access.source_links.filter(|links| links.len() == access.source_files.len());
+    let mut resolver = SourceResolver::default();
 
-    for file in access.source_files {
-        let real = match std::fs::canonicalize(file) {
+    for (index, file) in access.source_files.iter().enumerate() {
+        let is_link = links.map(|links| links[index]);
+        let real = match resolver.resolve(file, is_link) {
             Ok(real) => real,
             Err(error) => {
                 log::debug!("task `{task}`: source `{}` skipped: {error}", file.display());
@@ -221,8 +238,9 @@ fn source_grants(
         };
         // A source declared outside the root is granted as declared; one inside
         // it may not lead out of it through a symlink.
-        let declared_inside = file.starts_with(access.root) || file.starts_with(root_real);
-        if declared_inside && !real.starts_with(root_real) {
+        let outside = !is_within(&real, root_real)
+            && (file.starts_with(access.root) || file.starts_with(root_real));
+        if outside {
             let relative = file.strip_prefix(access.root).unwrap_or(file);
             return Err(Error::invalid_task(
                 task,
@@ -235,7 +253,7 @@ fn source_grants(
                 ),
             ));
         }
-        if real.starts_with(state_real) {
+        if is_within(&real, state_real) {
             log::debug!("task `{task}`: source `{}` is in the state directory", file.display());
             continue;
         }
@@ -247,7 +265,7 @@ fn source_grants(
     // task whose globs walk the parent of the state directory can list the
     // state directory's entry names, though never read or write its files.
     for dir in access.source_dirs {
-        let Ok(real) = std::fs::canonicalize(dir) else {
+        let Ok(real) = resolver.resolve(dir, None) else {
             continue;
         };
         if !real.starts_with(state_real) {
@@ -258,10 +276,11 @@ fn source_grants(
 }
 
 /// Rejects every grant that overlaps the state directory, other than the
-/// list-only ones explained in `source_grants`.
+/// list-only ones explained in `source_grants`. Source files are skipped too,
+/// since `source_grants` leaves out those in the state directory.
 fn check_state_dir(task: &str, grants: &[Grant], state_real: &Path) -> Result<()> {
     for grant in grants {
-        if grant.access == Access::List {
+        if grant.access == Access::List || grant.origin == Origin::Source {
             continue;
         }
         let overlaps = state_real.starts_with(&grant.path) || grant.path.starts_with(state_real);

@@ -18,7 +18,7 @@ use landlock::{CompatLevel, RulesetStatus};
 
 use super::SandboxStatus;
 use super::policy::{Access, Grant, Network, Origin, Policy};
-use super::ruleset::build_ruleset;
+use super::ruleset::{OpenedGrants, build_ruleset};
 use super::status::{POLICY_ABI, missing_features};
 
 /// The environment variable that caps the Landlock ABI, for tests.
@@ -107,8 +107,9 @@ fn restrict_throwaway_thread(abi: u32) -> Result<(), String> {
         network: Network { connect: vec![1], ..Network::default() },
         proc: false,
     };
-    let ruleset = build_ruleset("probe", &policy, abi, CompatLevel::BestEffort)
-        .map_err(|error| format!("the Landlock probe failed: {error}"))?;
+    let ruleset =
+        build_ruleset("probe", &policy, &OpenedGrants::default(), abi, CompatLevel::BestEffort)
+            .map_err(|error| format!("the Landlock probe failed: {error}"))?;
 
     let outcome = std::thread::spawn(move || {
         let status = ruleset.restrict_self().map_err(|error| error.to_string())?;

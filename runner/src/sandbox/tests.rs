@@ -80,6 +80,8 @@ impl Project {
 #[derive(Default)]
 struct Declared {
     sources: Vec<PathBuf>,
+    /// Whether each source is a symbolic link, as a walk would report it.
+    source_links: Option<Vec<bool>>,
     source_dirs: Vec<PathBuf>,
     generates: Vec<String>,
     scopes: Vec<Scope>,
@@ -92,6 +94,7 @@ fn prepare(sandbox: &Sandbox, project: &Project, declared: &Declared) -> Result<
         root: &project.root,
         state_dir: &project.state,
         source_files: &declared.sources,
+        source_links: declared.source_links.as_deref(),
         source_dirs: &declared.source_dirs,
         generates: &declared.generates,
         scopes: &declared.scopes,
@@ -500,6 +503,110 @@ fn symlinked_source_outside_rejected() {
         &sh(&confinement, &project, &script),
         "reading a source declared outside the root",
     );
+}
+
+#[test]
+fn symlinked_source_outside_rejected_by_walk() {
+    let Some(sandbox) = enforcing("symlinked_source_outside_rejected_by_walk") else { return };
+    let project = Project::new("symlink-walk");
+    std::fs::create_dir_all(project.root.join("src")).unwrap();
+    let link = project.root.join("src/link.txt");
+    std::os::unix::fs::symlink(project.outside.join("secret.txt"), &link).unwrap();
+    std::os::unix::fs::symlink(&project.outside, project.root.join("ext")).unwrap();
+
+    let declared =
+        Declared { sources: vec![link], source_links: Some(vec![true]), ..Declared::default() };
+    let error = match prepare(&sandbox, &project, &declared) {
+        Ok(_) => panic!("a source symlinked outside the root was accepted"),
+        Err(error) => error,
+    };
+    assert!(matches!(error.kind(), ErrorKind::InvalidTask { .. }));
+    let message = error.to_string();
+    assert!(message.contains("source `src/link.txt` resolves outside"), "{message}");
+
+    // A plain file below a directory linked out of the root is refused too.
+    let declared = Declared {
+        sources: vec![project.root.join("ext/secret.txt")],
+        source_links: Some(vec![false]),
+        ..Declared::default()
+    };
+    let error = match prepare(&sandbox, &project, &declared) {
+        Ok(_) => panic!("a source in a directory linked outside the root was accepted"),
+        Err(error) => error,
+    };
+    let message = error.to_string();
+    assert!(message.contains("source `ext/secret.txt` resolves outside"), "{message}");
+}
+
+#[test]
+fn source_through_linked_dir_granted() {
+    let Some(sandbox) = enforcing("source_through_linked_dir_granted") else { return };
+    let project = Project::new("linked-dir");
+    let real = project.write("real/a.txt", "declared");
+    project.write("real/other.txt", "undeclared");
+    std::os::unix::fs::symlink("real", project.root.join("linked")).unwrap();
+    std::os::unix::fs::symlink("a.txt", project.root.join("real/alias.txt")).unwrap();
+
+    let sources = vec![project.root.join("linked/a.txt"), project.root.join("real/alias.txt")];
+    let declared =
+        Declared { sources, source_links: Some(vec![false, true]), ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let real = std::fs::canonicalize(real).unwrap();
+    let granted = hint::granted_paths(&confinement);
+    assert_eq!(granted.iter().filter(|path| **path == real).count(), 2, "{granted:?}");
+
+    let output = sh(&confinement, &project, "cat linked/a.txt");
+    assert_success(&output, "reading a source through a linked directory");
+    assert_eq!(stdout(&output), "declared");
+    let output = sh(&confinement, &project, "cat real/alias.txt");
+    assert_success(&output, "reading a source through a link to a file");
+    assert_denied(&sh(&confinement, &project, "cat linked/other.txt"), "reading a non-source");
+}
+
+#[test]
+fn stale_walk_file_types_grant_nothing() {
+    let Some(sandbox) = enforcing("stale_walk_file_types_grant_nothing") else { return };
+    let project = Project::new("stale-link");
+    std::fs::create_dir_all(project.root.join("src")).unwrap();
+    let link = project.root.join("src/link.txt");
+    std::os::unix::fs::symlink(project.outside.join("secret.txt"), &link).unwrap();
+
+    // A walk that saw a plain file where a link is now, as after a file was
+    // replaced between the walk and the ruleset: the link is not followed.
+    let declared =
+        Declared { sources: vec![link], source_links: Some(vec![false]), ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    assert_denied(&sh(&confinement, &project, "cat src/link.txt"), "reading through the link");
+
+    // A directory where the walk saw a file is not granted either.
+    project.write("src/was_file.txt/inner.txt", "inner");
+    let declared = Declared {
+        sources: vec![project.root.join("src/was_file.txt")],
+        source_links: Some(vec![false]),
+        ..Declared::default()
+    };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+    let output = sh(&confinement, &project, "cat src/was_file.txt/inner.txt");
+    assert_denied(&output, "reading below a source that became a directory");
+}
+
+#[test]
+fn many_sources_granted_by_two_threads() {
+    let Some(sandbox) = enforcing("many_sources_granted_by_two_threads") else { return };
+    let project = Project::new("many-sources");
+    let sources: Vec<PathBuf> =
+        (0..5000).map(|index| project.write(&format!("src/f{index}.txt"), "declared")).collect();
+    project.write("src/undeclared.txt", "undeclared");
+    let source_links = Some(vec![false; sources.len()]);
+    let declared = Declared { sources, source_links, ..Declared::default() };
+    let confinement = prepare(&sandbox, &project, &declared).unwrap();
+
+    for name in ["f0.txt", "f2499.txt", "f4999.txt"] {
+        let output = sh(&confinement, &project, &format!("cat src/{name}"));
+        assert_success(&output, &format!("reading source {name}"));
+    }
+    let output = sh(&confinement, &project, "cat src/undeclared.txt");
+    assert_denied(&output, "reading a file next to many sources");
 }
 
 /// Returns the descriptors above 2 that this process has open without

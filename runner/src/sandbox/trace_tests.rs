@@ -31,6 +31,7 @@ fn strace_traces_inside_the_ruleset() {
         root: &root,
         state_dir: &root.join(".runner"),
         source_files: &sources,
+        source_links: None,
         source_dirs: &[],
         generates: &[],
         scopes: &[],

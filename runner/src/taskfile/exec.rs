@@ -1051,6 +1051,7 @@ impl Executor {
             root: &self.project.root_dir,
             state_dir: &state_dir,
             source_files: &sources,
+            source_links: None,
             source_dirs: &source_dirs,
             generates: &generates,
             scopes: &scopes,
