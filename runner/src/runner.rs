@@ -270,7 +270,8 @@ impl Runner {
         let PlanRun { root, state_dir, jobs, learn } = *run;
         let started = Instant::now();
         let mode = options.sandbox.unwrap_or(self.default_sandbox);
-        let sandbox = Sandbox::with_denials(mode, options.denials)?;
+        let sandbox =
+            Sandbox::with_denials(mode, options.denials)?.with_out_dir(self.out_dir.clone());
         output.verbose(&format!("sandbox: {}", sandbox.status()));
         for &task in &plan.order {
             sandbox.check_task(&graph.tasks[task], root)?;

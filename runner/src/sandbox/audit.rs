@@ -507,7 +507,13 @@ impl Confinement {
             }
             return Findings::Note(Some(note));
         }
-        let mut text = report(&self.task, &self.root, Mechanism::Audit, &collected.denials);
+        let mut text = report(
+            &self.task,
+            &self.root,
+            self.out_dir.as_deref(),
+            Mechanism::Audit,
+            &collected.denials,
+        );
         for warning in warnings {
             text.push('\n');
             text.push_str(&warning);

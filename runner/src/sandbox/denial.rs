@@ -323,7 +323,16 @@ pub(crate) fn yaml_scalar(text: &str) -> String {
 /// by target and kind, each entry with its kind, its path relative to the
 /// root where under it, and both declaration lines. The first line names
 /// the mechanism. Returns an empty string when `denials` is empty.
-pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[Denial]) -> String {
+///
+/// `out_dir` is a build script's `OUT_DIR`: a write below it is suggested as
+/// a `generates` entry made with `Build::out`, which has no Taskfile form.
+pub(crate) fn report(
+    task: &str,
+    root: &Path,
+    out_dir: Option<&Path>,
+    mechanism: Mechanism,
+    denials: &[Denial],
+) -> String {
     let unique: BTreeSet<(Target, AccessKind)> =
         denials.iter().map(|denial| (merge_processes(&denial.target), denial.kind)).collect();
     if unique.is_empty() {
@@ -349,10 +358,16 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
             probes_heading = true;
         }
         let _ = writeln!(text, "  {:<8} {}", denial.kind.name(), describe_target(root, denial));
-        match suggest(root, denial) {
+        let suggestion = match out_dir.and_then(|dir| suggest_out_dir(dir, denial)) {
+            Some(suggestion) => Some(suggestion),
+            None => suggest(root, denial),
+        };
+        match suggestion {
             Some(suggestion) => {
                 let _ = writeln!(text, "           Rust:     {}", suggestion.rust);
-                let _ = writeln!(text, "           Taskfile: {}", suggestion.taskfile);
+                if !suggestion.taskfile.is_empty() {
+                    let _ = writeln!(text, "           Taskfile: {}", suggestion.taskfile);
+                }
             }
             None => {
                 let _ = writeln!(text, "           {}", no_declaration(denial));
@@ -361,6 +376,28 @@ pub(crate) fn report(task: &str, root: &Path, mechanism: Mechanism, denials: &[D
     }
     text.pop();
     text
+}
+
+/// Suggests a `Build::out` entry for a write below a build script's
+/// `OUT_DIR`, the file's own name when the path names it and `NAME` when the
+/// kernel named only `OUT_DIR` itself.
+fn suggest_out_dir(out_dir: &Path, denial: &Denial) -> Option<Suggestion> {
+    let Target::Path(path) = &denial.target else {
+        return None;
+    };
+    if !denial.kind.writes() {
+        return None;
+    }
+    let relative: PathBuf = match path.strip_prefix(out_dir) {
+        Ok(relative) => relative.to_owned(),
+        Err(_) => {
+            let real = std::fs::canonicalize(out_dir).ok()?;
+            path.strip_prefix(real).ok()?.to_owned()
+        }
+    };
+    let name = if path.is_dir() { relative.join("NAME") } else { relative };
+    let name = name.to_string_lossy();
+    Some(Suggestion { rust: format!(".generates([build.out({name:?})])"), taskfile: String::new() })
 }
 
 /// Orders report entries: paths in the project, other paths, ports,
@@ -599,7 +636,7 @@ mod tests {
             Denial::path(AccessKind::Read, root.join("gen/extra.txt")),
             Denial::path(AccessKind::Create, root.join("out/x")),
         ];
-        let text = report("build", &root, Mechanism::Audit, &denials);
+        let text = report("build", &root, None, Mechanism::Audit, &denials);
         let expected = "\
 sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
   read     gen/extra.txt
@@ -612,21 +649,42 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
            Rust:     .scopes([Scope::tcp_connect(8080)])
            Taskfile: scopes: [{network: tcp-connect:8080}]";
         assert_eq!(text, expected);
-        assert!(report("build", &root, Mechanism::Trace, &denials[..1]).contains("under strace"));
-        assert_eq!(report("build", &root, Mechanism::Audit, &[]), "");
+        assert!(
+            report("build", &root, None, Mechanism::Trace, &denials[..1]).contains("under strace")
+        );
+        assert_eq!(report("build", &root, None, Mechanism::Audit, &[]), "");
     }
 
     #[test]
     fn create_in_root_names_file_generates() {
         let (_guard, root) = project();
-        let text =
-            report("stamp", &root, Mechanism::Audit, &[Denial::path(AccessKind::Create, &root)]);
+        let text = report(
+            "stamp",
+            &root,
+            None,
+            Mechanism::Audit,
+            &[Denial::path(AccessKind::Create, &root)],
+        );
         assert!(text.contains("  create   . (the project root)\n"), "{text}");
         assert!(text.contains("declare the file in `generates`"), "{text}");
 
         let file = root.join("stamp.txt");
         let suggestion = suggest(&root, &Denial::path(AccessKind::Create, file)).unwrap();
         assert_eq!(suggestion.rust, ".generates([\"stamp.txt\"])");
+    }
+
+    #[test]
+    fn write_in_out_dir_suggests_build_out() {
+        let (_guard, root) = project();
+        let out_dir = root.join("out");
+        let denials = [
+            Denial::path(AccessKind::Create, out_dir.join("other.rs")),
+            Denial::path(AccessKind::Create, &out_dir),
+        ];
+        let text = report("schema", &root, Some(&out_dir), Mechanism::Trace, &denials);
+        assert!(text.contains("Rust:     .generates([build.out(\"other.rs\")])"), "{text}");
+        assert!(text.contains("Rust:     .generates([build.out(\"NAME\")])"), "{text}");
+        assert!(!text.contains("Taskfile:"), "{text}");
     }
 
     #[test]
@@ -639,7 +697,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Read, "/opt/data/table.csv"),
             Denial::path(AccessKind::Read, root.join("notes.txt")),
         ];
-        let text = report("gen", &root, Mechanism::Audit, &denials);
+        let text = report("gen", &root, None, Mechanism::Audit, &denials);
         let firsts: Vec<&str> = text
             .lines()
             .filter(|line| !line.starts_with("           "))
@@ -667,7 +725,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Read, "/proc/18267/mounts"),
             Denial::path(AccessKind::Read, "/proc/filesystems"),
         ];
-        let text = report("build", &root, Mechanism::Audit, &denials);
+        let text = report("build", &root, None, Mechanism::Audit, &denials);
         assert!(text.contains("was denied 2 accesses"), "{text}");
         assert!(text.contains("  read     /proc/<pid>/mounts\n"), "{text}");
         assert!(text.contains("  read     /proc/filesystems\n"), "{text}");

@@ -148,6 +148,9 @@ pub(crate) struct Sandbox {
     /// The system grants, opened on the first task and reused by every task.
     #[cfg(target_os = "linux")]
     system: std::sync::OnceLock<ruleset::OpenedGrants>,
+    /// A build script's `OUT_DIR`, so denial reports suggest `Build::out`.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    out_dir: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -278,7 +281,15 @@ impl Sandbox {
             paths: resolve::RunPaths::default(),
             #[cfg(target_os = "linux")]
             system: std::sync::OnceLock::new(),
+            out_dir: None,
         }
+    }
+
+    /// Sets a build script's `OUT_DIR`, below which denial reports suggest
+    /// `generates` entries made with `Build::out`.
+    pub(crate) fn with_out_dir(mut self, out_dir: Option<PathBuf>) -> Sandbox {
+        self.out_dir = out_dir;
+        self
     }
 
     #[allow(dead_code, reason = "part of the scheduler's interface, with no caller yet")]
@@ -366,6 +377,7 @@ impl Sandbox {
             denials: self.denials,
             audit: self.audit.clone(),
             audit_unavailable: self.audit_unavailable.clone(),
+            out_dir: self.out_dir.clone(),
         })
     }
 }
@@ -405,6 +417,8 @@ pub(crate) struct Confinement {
     audit: Option<Arc<audit::AuditLog>>,
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     audit_unavailable: Option<String>,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    out_dir: Option<PathBuf>,
 }
 
 /// A program as a `Command` names it, with what is needed to resolve it.

@@ -199,7 +199,13 @@ impl DenialTrace<'_> {
                 confinement.task
             ))
         } else {
-            report(&confinement.task, &confinement.root, Mechanism::Trace, &denials)
+            report(
+                &confinement.task,
+                &confinement.root,
+                confinement.out_dir.as_deref(),
+                Mechanism::Trace,
+                &denials,
+            )
         };
         for note in lock(&self.skipped).iter() {
             text.push_str("\nsandbox: ");
