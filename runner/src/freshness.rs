@@ -58,6 +58,9 @@ pub enum DirtyReason {
     /// A dependency ran in this invocation, or ran since this task's last
     /// run so its fingerprint differs from the recorded one.
     DependencyRan { name: String },
+    /// A dependency would run first: what a dry run, `--explain` or
+    /// `--status` reports where a run would report [`DirtyReason::DependencyRan`].
+    DependencyWillRun { name: String },
     /// A source file's contents changed.
     FileChanged { path: String },
     /// A file now matches the source globs.
@@ -84,6 +87,9 @@ impl fmt::Display for DirtyReason {
             DirtyReason::DirChanged => write!(f, "dir changed"),
             DirtyReason::OutputsDeclarationChanged => write!(f, "declared outputs changed"),
             DirtyReason::DependencyRan { name } => write!(f, "dependency `{name}` re-ran"),
+            DirtyReason::DependencyWillRun { name } => {
+                write!(f, "dependency `{name}` runs first")
+            }
             DirtyReason::FileChanged { path } => write!(f, "file `{path}` changed"),
             DirtyReason::FileAdded { path } => write!(f, "file `{path}` added"),
             DirtyReason::FileRemoved { path } => write!(f, "file `{path}` removed"),
@@ -311,10 +317,19 @@ impl Tracker {
                 None => return Ok(vec![DirtyReason::NoPreviousRun]),
             }
         }
+        // A read-only check runs before the dependencies would, so they
+        // have not run yet.
+        let will_run = !self.store.is_writable();
         for name in deps_ran {
-            let reason = DirtyReason::DependencyRan { name: name.to_string() };
-            if !reasons.contains(&reason) {
-                reasons.push(reason);
+            let name = name.to_string();
+            let ran = DirtyReason::DependencyRan { name: name.clone() };
+            let reason =
+                if will_run { DirtyReason::DependencyWillRun { name } } else { ran.clone() };
+            match reasons.iter().position(|known| *known == ran) {
+                // The fingerprint differs because the dependency's inputs
+                // changed, so it is the dependency that would run.
+                Some(index) => reasons[index] = reason,
+                None => reasons.push(reason),
             }
         }
 
@@ -797,10 +812,20 @@ mod tests {
         let test = Task::new("test").sources(["src/main.rs"]).dep("gen");
         project.run(&test, |_| {});
 
+        let tracker = project.tracker(true);
+        let check = tracker.check(&test, project.root(), &[], &["gen"], false).unwrap();
+        assert_eq!(reasons(&check), ["dependency `gen` re-ran"]);
+    }
+
+    #[test]
+    fn dependency_that_would_run_named_in_read_only_check() {
+        let project = Project::new();
+        let test = Task::new("test").sources(["src/main.rs"]).dep("gen");
+        project.run(&test, |_| {});
+
         let tracker = project.tracker(false);
         let check = tracker.check(&test, project.root(), &[], &["gen"], false).unwrap();
-
-        assert_eq!(reasons(&check), ["dependency `gen` re-ran"]);
+        assert_eq!(reasons(&check), ["dependency `gen` runs first"]);
     }
 
     #[test]
