@@ -88,7 +88,7 @@ fn write_outside_generates_names_create() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(project.read("out/a"), "x\n");
     let err = stderr(&output);
-    assert!(err.contains("  create   other\n"), "{err}");
+    assert!(err.contains("  create   a file in other\n"), "{err}");
     assert!(err.contains("Rust:     .generates([\"other/\"])"), "{err}");
     assert!(err.contains("Taskfile: generates: [other/]"), "{err}");
 }

@@ -98,6 +98,17 @@ fn learn_of_closure_does_not_claim_nothing_to_change() {
 }
 
 #[test]
+fn learn_flags_file_generate_for_created_directory() {
+    let learn = LearnProject::new();
+    let output = learn.run(&["--learn", "mkdir"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains(".generates([\"build/\"])"), "{text}");
+    assert!(text.contains("`generates` entry `build` names a file on a clean tree"), "{text}");
+    assert!(text.contains("declare `build/`"), "{text}");
+}
+
+#[test]
 fn learn_of_failing_task_exits_1() {
     let learn = LearnProject::new();
     let output = learn.run(&["--learn", "failing"]);

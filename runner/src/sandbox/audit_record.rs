@@ -184,8 +184,9 @@ fn kind_of(blocker: &str) -> Option<AccessKind> {
         "fs.read_dir" => AccessKind::ReadDir,
         "fs.write_file" | "fs.truncate" | "fs.ioctl_dev" => AccessKind::Write,
         "fs.remove_dir" | "fs.remove_file" => AccessKind::Remove,
-        "fs.make_char" | "fs.make_dir" | "fs.make_reg" | "fs.make_sock" | "fs.make_fifo"
-        | "fs.make_block" | "fs.make_sym" => AccessKind::Create,
+        "fs.make_dir" => AccessKind::CreateDir,
+        "fs.make_char" | "fs.make_reg" | "fs.make_sock" | "fs.make_fifo" | "fs.make_block"
+        | "fs.make_sym" => AccessKind::Create,
         "fs.refer" => AccessKind::Rename,
         "net.connect_tcp" => AccessKind::Connect,
         "net.bind_tcp" => AccessKind::Bind,
@@ -280,7 +281,7 @@ mod tests {
             ("fs.remove_dir", AccessKind::Remove),
             ("fs.remove_file", AccessKind::Remove),
             ("fs.make_char", AccessKind::Create),
-            ("fs.make_dir", AccessKind::Create),
+            ("fs.make_dir", AccessKind::CreateDir),
             ("fs.make_reg", AccessKind::Create),
             ("fs.make_sock", AccessKind::Create),
             ("fs.make_fifo", AccessKind::Create),
@@ -316,7 +317,9 @@ mod tests {
             vec![Denial::path(AccessKind::Remove, "/d"), Denial::path(AccessKind::Rename, "/d")];
         assert_eq!(access(text), expected);
         let same = "audit(1.2:3): domain=a blockers=fs.make_reg,fs.make_dir path=\"/d\"";
-        assert_eq!(access(same), vec![Denial::path(AccessKind::Create, "/d")]);
+        let expected =
+            vec![Denial::path(AccessKind::Create, "/d"), Denial::path(AccessKind::CreateDir, "/d")];
+        assert_eq!(access(same), expected);
     }
 
     #[test]

@@ -112,7 +112,7 @@ fn create_outside_generates_reported() {
     assert!(!sh(&confinement, &project, "echo x > other/b"), "writing outside the generates");
     let hint = confinement.hint(None);
 
-    assert!(hint.contains("  create   other\n"), "{hint}");
+    assert!(hint.contains("  create   a file in other\n"), "{hint}");
     assert!(hint.contains(".generates([\"other/\"])"), "{hint}");
     assert!(hint.contains("generates: [other/]"), "{hint}");
     assert!(!hint.contains("  create   out"), "{hint}");

@@ -31,8 +31,10 @@ pub(crate) enum AccessKind {
     ReadDir,
     /// Write or truncate an existing file.
     Write,
-    /// Create a file, directory, link, device, socket or pipe.
+    /// Create a file, link, device, socket or pipe.
     Create,
+    /// Create a directory.
+    CreateDir,
     /// Remove a file or directory.
     Remove,
     /// Rename or link across directories.
@@ -55,6 +57,7 @@ impl AccessKind {
             AccessKind::ReadDir => "read",
             AccessKind::Write => "write",
             AccessKind::Create => "create",
+            AccessKind::CreateDir => "create",
             AccessKind::Remove => "remove",
             AccessKind::Rename => "rename",
             AccessKind::Execute => "execute",
@@ -67,7 +70,11 @@ impl AccessKind {
     fn writes(self) -> bool {
         matches!(
             self,
-            AccessKind::Write | AccessKind::Create | AccessKind::Remove | AccessKind::Rename
+            AccessKind::Write
+                | AccessKind::Create
+                | AccessKind::CreateDir
+                | AccessKind::Remove
+                | AccessKind::Rename
         )
     }
 }
@@ -192,6 +199,11 @@ fn suggest_project(kind: AccessKind, path: &Path, relative: &Path) -> Option<Sug
         }
         AccessKind::Execute => Some(Suggestion::project_scope(Scope::Exec, relative)),
         AccessKind::Write if !is_dir => Some(Suggestion::key("generates", &entry(relative))),
+        // The directory a `mkdir` creates, which the runner then creates
+        // first; the audit log names its parent instead.
+        AccessKind::CreateDir if !is_dir => {
+            Some(Suggestion::key("generates", &format!("{}/", entry(relative))))
+        }
         AccessKind::Create if !is_dir && is_top_level(relative) => {
             // The runner creates a literal file generate empty before the
             // task runs, so the task may open it. A directory at the root
@@ -446,11 +458,24 @@ fn merge_processes(target: &Target) -> Target {
 
 fn describe_target(root: &Path, denial: &Denial) -> String {
     match &denial.target {
-        Target::Path(path) => match relative_to_root(root, path) {
-            Some(relative) if relative.as_os_str().is_empty() => ". (the project root)".to_string(),
-            Some(relative) => relative.display().to_string(),
-            None => path.display().to_string(),
-        },
+        Target::Path(path) => {
+            let shown = match relative_to_root(root, path) {
+                Some(relative) if relative.as_os_str().is_empty() => {
+                    ". (the project root)".to_string()
+                }
+                Some(relative) => relative.display().to_string(),
+                None => path.display().to_string(),
+            };
+            // The audit log names the directory a file or directory was to
+            // be created in; a trace names the new path itself.
+            let creates = matches!(denial.kind, AccessKind::Create | AccessKind::CreateDir);
+            match denial.kind {
+                AccessKind::CreateDir if path.is_dir() => format!("a directory in {shown}"),
+                AccessKind::CreateDir => format!("{shown}/"),
+                _ if creates && path.is_dir() => format!("a file in {shown}"),
+                _ => shown,
+            }
+        }
         Target::Port(0) => "TCP port 0 (a free port the kernel picks)".to_string(),
         Target::Port(port) => format!("TCP port {port}"),
         Target::Process { pid, comm } => format!("process {pid} (`{comm}`)"),
@@ -461,6 +486,12 @@ fn no_declaration(denial: &Denial) -> &'static str {
     match denial.target {
         Target::Process { .. } => {
             "no declaration allows this: a task may signal only its own processes"
+        }
+        _ if denial.kind == AccessKind::CreateDir => {
+            "the project root may not be writable, but a directory in it may: declare the \
+             directory in `generates` with a trailing slash (`.generates([\"NAME/\"])` or \
+             `generates: [NAME/]`) and the runner creates it before the task runs. The audit \
+             log does not name new directories; `--denials=trace` does"
         }
         _ if denial.kind == AccessKind::Create => {
             "the project root may not be writable, but a file in it may: declare the file in \
@@ -656,6 +687,23 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
     }
 
     #[test]
+    fn directory_created_suggests_trailing_slash() {
+        let (_guard, root) = project();
+
+        // A trace names the directory `mkdir` was to create.
+        let traced = Denial::path(AccessKind::CreateDir, root.join("build"));
+        let text = report("mk", &root, None, Mechanism::Trace, &[traced]);
+        assert!(text.contains("  create   build/\n"), "{text}");
+        assert!(text.contains("Rust:     .generates([\"build/\"])"), "{text}");
+
+        // The audit log names the directory it was to be created in.
+        let audited = Denial::path(AccessKind::CreateDir, &root);
+        let text = report("mk", &root, None, Mechanism::Audit, &[audited]);
+        assert!(text.contains("  create   a directory in . (the project root)\n"), "{text}");
+        assert!(text.contains("with a trailing slash (`.generates([\"NAME/\"])`"), "{text}");
+    }
+
+    #[test]
     fn create_in_root_names_file_generates() {
         let (_guard, root) = project();
         let text = report(
@@ -665,7 +713,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Mechanism::Audit,
             &[Denial::path(AccessKind::Create, &root)],
         );
-        assert!(text.contains("  create   . (the project root)\n"), "{text}");
+        assert!(text.contains("  create   a file in . (the project root)\n"), "{text}");
         assert!(text.contains("declare the file in `generates`"), "{text}");
 
         let file = root.join("stamp.txt");

@@ -66,6 +66,19 @@ pub(super) fn compare(
         problems
             .push(format!("`generates` does not cover what it wrote: {}", join_short(&unwritable)));
     }
+    // An entry without a trailing slash names a file unless the directory
+    // exists, so on a clean tree the runner creates an empty file there and
+    // the task's `mkdir` fails.
+    for entry in access.generates {
+        let literal = !entry.ends_with('/') && !entry.contains(['*', '?', '[', '{']);
+        let relative = Path::new(entry.as_str());
+        if literal && relative.is_relative() && observed.created_dirs.contains(relative) {
+            problems.push(format!(
+                "`generates` entry `{entry}` names a file on a clean tree, but the task created \
+                 a directory there: declare `{entry}/`"
+            ));
+        }
+    }
     for path in &observed.execs {
         if !grants_allow(&policy.grants, AccessKind::Execute, &real_path(&root_real.join(path))) {
             problems.push(format!("no scope allows executing {}", path.display()));
@@ -112,7 +125,10 @@ pub(super) fn grants_allow(grants: &[Grant], kind: AccessKind, path: &Path) -> b
     grants.iter().any(|grant| {
         let target = match kind {
             // Creating, removing and renaming need rights on the directory.
-            AccessKind::Create | AccessKind::Remove | AccessKind::Rename => {
+            AccessKind::Create
+            | AccessKind::CreateDir
+            | AccessKind::Remove
+            | AccessKind::Rename => {
                 path.parent().unwrap_or(path).starts_with(&grant.path) || path == grant.path
             }
             _ => path.starts_with(&grant.path),
@@ -128,7 +144,9 @@ fn access_allows(access: GrantAccess, kind: AccessKind) -> bool {
         AccessKind::Read => !matches!(access, List),
         AccessKind::Execute => matches!(access, ReadExec | Full),
         AccessKind::Write => matches!(access, ReadWrite | Device | Full),
-        AccessKind::Create | AccessKind::Remove | AccessKind::Rename => matches!(access, Full),
+        AccessKind::Create | AccessKind::CreateDir | AccessKind::Remove | AccessKind::Rename => {
+            matches!(access, Full)
+        }
         AccessKind::Connect | AccessKind::Bind | AccessKind::Signal => false,
     }
 }
@@ -145,7 +163,7 @@ fn join_short(items: &[String]) -> String {
 
 fn past_tense(kind: AccessKind) -> &'static str {
     match kind {
-        AccessKind::Create => "created",
+        AccessKind::Create | AccessKind::CreateDir => "created",
         AccessKind::Remove => "removed",
         AccessKind::Rename => "renamed",
         _ => "wrote",
@@ -156,7 +174,7 @@ fn gerund(kind: AccessKind) -> &'static str {
     match kind {
         AccessKind::Read | AccessKind::ReadDir => "reading",
         AccessKind::Execute => "executing",
-        AccessKind::Create => "creating",
+        AccessKind::Create | AccessKind::CreateDir => "creating",
         AccessKind::Remove => "removing",
         AccessKind::Rename => "renaming",
         _ => "writing",

@@ -105,13 +105,15 @@ pub(super) fn observe(
             }
             (Some(_), AccessKind::ReadDir) => {}
             (Some(relative), kind) => {
-                if matches!(kind, AccessKind::Create | AccessKind::Rename) && real.is_dir() {
+                let creates =
+                    matches!(kind, AccessKind::Create | AccessKind::CreateDir | AccessKind::Rename);
+                if creates && real.is_dir() {
                     observed.created_dirs.insert(relative.to_owned());
                 }
                 observed.writes.insert((relative.to_owned(), kind));
             }
             (None, kind) => {
-                if kind == AccessKind::Create {
+                if matches!(kind, AccessKind::Create | AccessKind::CreateDir) {
                     observed.outside_created.insert(real.clone());
                 }
                 observed.outside.insert((real, kind));
@@ -168,8 +170,13 @@ pub(super) fn propose_generates(
         observed.reads.iter().filter_map(|path| path.parent()).collect();
     let mut entries = BTreeSet::new();
     for (path, _) in &observed.writes {
-        if let Some((entry, _)) = declared.iter().find(|(_, covered)| path.starts_with(covered)) {
-            entries.insert(entry.clone());
+        if let Some((entry, covered)) =
+            declared.iter().find(|(_, covered)| path.starts_with(covered))
+        {
+            // A file entry that the task made a directory needs its slash.
+            let literal = !entry.ends_with('/') && !entry.contains(['*', '?', '[', '{']);
+            let made_dir = literal && observed.created_dirs.contains(covered);
+            entries.insert(if made_dir { format!("{entry}/") } else { entry.clone() });
             continue;
         }
         let created = topmost_created(path, &observed.created_dirs);

@@ -181,10 +181,10 @@ impl Parser {
             }
             "execve" => self.push_path(pid, AccessKind::Execute, None, arg(0), &result),
             "execveat" => self.push_path(pid, AccessKind::Execute, Some(arg(0)), arg(1), &result),
-            "mkdir" | "mknod" => self.push_path(pid, AccessKind::Create, None, arg(0), &result),
-            "mkdirat" | "mknodat" => {
-                self.push_path(pid, AccessKind::Create, Some(arg(0)), arg(1), &result)
-            }
+            "mkdir" => self.push_path(pid, AccessKind::CreateDir, None, arg(0), &result),
+            "mkdirat" => self.push_path(pid, AccessKind::CreateDir, Some(arg(0)), arg(1), &result),
+            "mknod" => self.push_path(pid, AccessKind::Create, None, arg(0), &result),
+            "mknodat" => self.push_path(pid, AccessKind::Create, Some(arg(0)), arg(1), &result),
             "symlink" => self.push_path(pid, AccessKind::Create, None, arg(1), &result),
             "symlinkat" => self.push_path(pid, AccessKind::Create, Some(arg(1)), arg(2), &result),
             "link" => self.push_path(pid, AccessKind::Create, None, arg(1), &result),
@@ -559,7 +559,7 @@ mod tests {
                    5 openat(AT_FDCWD</work>, \"a>b\", O_RDONLY) = 3</work/a\\76b>\n";
         let accesses = parse(log);
         assert_eq!(path(&accesses[0]), Path::new("/work/dé\"x"));
-        assert_eq!(accesses[0].kind, AccessKind::Create);
+        assert_eq!(accesses[0].kind, AccessKind::CreateDir);
         assert_eq!(path(&accesses[1]), Path::new("/work/tab\thereA, (q)"));
         assert_eq!(accesses[1].kind, AccessKind::Remove);
         assert_eq!(path(&accesses[2]), Path::new("/work/a>b"));

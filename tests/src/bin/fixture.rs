@@ -166,6 +166,10 @@ open('out/result.txt', 'w').write(text)
                     .scope(Scope::program("python3"))
                     .cmd(cmd!("python3", "gen.py")),
                 Task::new("failing").sh("cat data/a.txt; exit 4"),
+                Task::new("mkdir")
+                    .sources(["data/a.txt"])
+                    .generates(["build"])
+                    .sh("mkdir -p build && cp data/a.txt build/a.txt"),
                 Task::new("closure").func("touch", |_| {
                     std::fs::write("closure.txt", "untraced\n").map_err(Into::into)
                 }),
