@@ -510,6 +510,7 @@ impl Confinement {
         let mut text = report(
             &self.task,
             &self.root,
+            &self.dir,
             self.out_dir.as_deref(),
             Mechanism::Audit,
             &collected.denials,

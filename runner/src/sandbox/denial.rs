@@ -19,6 +19,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::Syntax;
 use super::hint::declare;
+use super::learn_propose::{relative_entry, relative_to};
 use super::program::resolve_program;
 use crate::Scope;
 
@@ -149,18 +150,30 @@ impl Suggestion {
 
     /// Builds a path scope, relative to the root in the builder and with a
     /// leading `./` in a Taskfile, whose paths resolve against its directory.
-    fn project_scope(make: fn(PathBuf) -> Scope, relative: &Path) -> Suggestion {
+    /// `base` is the task's directory relative to the root, which a
+    /// Taskfile's paths resolve against.
+    fn project_scope(make: fn(PathBuf) -> Scope, relative: &Path, base: &Path) -> Suggestion {
         let rust = declare(Syntax::Rust, &make(relative.to_owned()));
-        let taskfile = declare(Syntax::Taskfile, &make(Path::new(".").join(relative)));
+        let in_dir = relative_to(base, relative);
+        let taskfile = declare(Syntax::Taskfile, &make(Path::new(".").join(in_dir)));
         Suggestion { rust, taskfile }
     }
 
-    fn key(key: &str, entry: &str) -> Suggestion {
+    /// Builds a `sources` or `generates` line: relative to the root in the
+    /// builder and to the task's directory `base` in a Taskfile.
+    fn key(key: &str, entry: &str, base: &Path) -> Suggestion {
+        let in_dir = relative_entry(base, entry);
         Suggestion {
             rust: format!(".{key}([{entry:?}])"),
-            taskfile: format!("{key}: [{}]", yaml_scalar(entry)),
+            taskfile: format!("{key}: [{}]", yaml_scalar(&in_dir)),
         }
     }
+}
+
+/// [`suggest_in`] for a task that runs in the project root.
+#[cfg(test)]
+fn suggest(root: &Path, denial: &Denial) -> Option<Suggestion> {
+    suggest_in(root, Path::new(""), denial)
 }
 
 /// Maps a denial to the declaration that would allow it, or `None` when no
@@ -174,7 +187,10 @@ impl Suggestion {
 /// python3) or a `read`, `write` or `exec` scope. An executable that is
 /// found under its own name on `PATH` becomes a program scope. Ports become
 /// `tcp_connect` or `tcp_bind` scopes.
-pub(crate) fn suggest(root: &Path, denial: &Denial) -> Option<Suggestion> {
+///
+/// `base` is the task's directory relative to the root: a Taskfile line's
+/// paths are relative to it, as a Taskfile's are.
+fn suggest_in(root: &Path, base: &Path, denial: &Denial) -> Option<Suggestion> {
     match &denial.target {
         Target::Port(port) => match denial.kind {
             AccessKind::Bind => Some(Suggestion::scope(&Scope::tcp_bind(*port))),
@@ -182,40 +198,45 @@ pub(crate) fn suggest(root: &Path, denial: &Denial) -> Option<Suggestion> {
         },
         Target::Process { .. } => None,
         Target::Path(path) => match relative_to_root(root, path) {
-            Some(relative) => suggest_project(denial.kind, path, &relative),
+            Some(relative) => suggest_project(denial.kind, path, &relative, base),
             None => suggest_outside(denial.kind, path),
         },
     }
 }
 
-fn suggest_project(kind: AccessKind, path: &Path, relative: &Path) -> Option<Suggestion> {
+fn suggest_project(
+    kind: AccessKind,
+    path: &Path,
+    relative: &Path,
+    base: &Path,
+) -> Option<Suggestion> {
     let entry = |path: &Path| path.to_string_lossy().into_owned();
     let is_dir = path.is_dir();
     match kind {
-        AccessKind::Read if !is_dir => Some(Suggestion::key("sources", &entry(relative))),
+        AccessKind::Read if !is_dir => Some(Suggestion::key("sources", &entry(relative), base)),
         AccessKind::Read | AccessKind::ReadDir => {
             let pattern = relative.join("*");
-            Some(Suggestion::key("sources", &entry(&pattern)))
+            Some(Suggestion::key("sources", &entry(&pattern), base))
         }
-        AccessKind::Execute => Some(Suggestion::project_scope(Scope::Exec, relative)),
-        AccessKind::Write if !is_dir => Some(Suggestion::key("generates", &entry(relative))),
+        AccessKind::Execute => Some(Suggestion::project_scope(Scope::Exec, relative, base)),
+        AccessKind::Write if !is_dir => Some(Suggestion::key("generates", &entry(relative), base)),
         // The directory a `mkdir` creates, which the runner then creates
         // first; the audit log names its parent instead.
         AccessKind::CreateDir if !is_dir => {
-            Some(Suggestion::key("generates", &format!("{}/", entry(relative))))
+            Some(Suggestion::key("generates", &format!("{}/", entry(relative)), base))
         }
         AccessKind::Create if !is_dir && is_top_level(relative) => {
             // The runner creates a literal file generate empty before the
             // task runs, so the task may open it. A directory at the root
             // may not be granted.
-            Some(Suggestion::key("generates", &entry(relative)))
+            Some(Suggestion::key("generates", &entry(relative), base))
         }
         _ => {
             let dir = if is_dir { relative } else { relative.parent()? };
             if dir.as_os_str().is_empty() {
                 return None;
             }
-            Some(Suggestion::key("generates", &format!("{}/", entry(dir))))
+            Some(Suggestion::key("generates", &format!("{}/", entry(dir)), base))
         }
     }
 }
@@ -338,9 +359,13 @@ pub(crate) fn yaml_scalar(text: &str) -> String {
 ///
 /// `out_dir` is a build script's `OUT_DIR`: a write below it is suggested as
 /// a `generates` entry made with `Build::out`, which has no Taskfile form.
+///
+/// `dir` is the task's working directory, which the Taskfile lines' paths
+/// are relative to, as a Taskfile's are.
 pub(crate) fn report(
     task: &str,
     root: &Path,
+    dir: &Path,
     out_dir: Option<&Path>,
     mechanism: Mechanism,
     denials: &[Denial],
@@ -357,6 +382,7 @@ pub(crate) fn report(
     };
     let mut text =
         format!("sandbox: task `{task}` was denied {count}, {}:\n", mechanism.describe());
+    let base = relative_to_root(root, dir).unwrap_or_default();
     let mut entries: Vec<Denial> =
         unique.into_iter().map(|(target, kind)| Denial { kind, target }).collect();
     // Project files first, since they are the usual cause; probes last.
@@ -372,7 +398,7 @@ pub(crate) fn report(
         let _ = writeln!(text, "  {:<8} {}", denial.kind.name(), describe_target(root, denial));
         let suggestion = match out_dir.and_then(|dir| suggest_out_dir(dir, denial)) {
             Some(suggestion) => Some(suggestion),
-            None => suggest(root, denial),
+            None => suggest_in(root, &base, denial),
         };
         match suggestion {
             Some(suggestion) => {
@@ -667,7 +693,7 @@ mod tests {
             Denial::path(AccessKind::Read, root.join("gen/extra.txt")),
             Denial::path(AccessKind::Create, root.join("out/x")),
         ];
-        let text = report("build", &root, None, Mechanism::Audit, &denials);
+        let text = report("build", &root, &root, None, Mechanism::Audit, &denials);
         let expected = "\
 sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
   read     gen/extra.txt
@@ -681,9 +707,25 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
            Taskfile: scopes: [{network: tcp-connect:8080}]";
         assert_eq!(text, expected);
         assert!(
-            report("build", &root, None, Mechanism::Trace, &denials[..1]).contains("under strace")
+            report("build", &root, &root, None, Mechanism::Trace, &denials[..1])
+                .contains("under strace")
         );
-        assert_eq!(report("build", &root, None, Mechanism::Audit, &[]), "");
+        assert_eq!(report("build", &root, &root, None, Mechanism::Audit, &[]), "");
+    }
+
+    #[test]
+    fn taskfile_lines_relative_to_task_dir() {
+        let (_guard, root) = project();
+        let dir = root.join("gen");
+        let denials = [
+            Denial::path(AccessKind::Read, dir.join("extra.txt")),
+            Denial::path(AccessKind::Create, root.join("out/new.txt")),
+        ];
+        let text = report("indir", &root, &dir, None, Mechanism::Audit, &denials);
+        assert!(text.contains("Rust:     .sources([\"gen/extra.txt\"])"), "{text}");
+        assert!(text.contains("Taskfile: sources: [extra.txt]"), "{text}");
+        assert!(text.contains("Rust:     .generates([\"out/\"])"), "{text}");
+        assert!(text.contains("Taskfile: generates: [../out/]"), "{text}");
     }
 
     #[test]
@@ -692,13 +734,13 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
 
         // A trace names the directory `mkdir` was to create.
         let traced = Denial::path(AccessKind::CreateDir, root.join("build"));
-        let text = report("mk", &root, None, Mechanism::Trace, &[traced]);
+        let text = report("mk", &root, &root, None, Mechanism::Trace, &[traced]);
         assert!(text.contains("  create   build/\n"), "{text}");
         assert!(text.contains("Rust:     .generates([\"build/\"])"), "{text}");
 
         // The audit log names the directory it was to be created in.
         let audited = Denial::path(AccessKind::CreateDir, &root);
-        let text = report("mk", &root, None, Mechanism::Audit, &[audited]);
+        let text = report("mk", &root, &root, None, Mechanism::Audit, &[audited]);
         assert!(text.contains("  create   a directory in . (the project root)\n"), "{text}");
         assert!(text.contains("with a trailing slash (`.generates([\"NAME/\"])`"), "{text}");
     }
@@ -708,6 +750,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
         let (_guard, root) = project();
         let text = report(
             "stamp",
+            &root,
             &root,
             None,
             Mechanism::Audit,
@@ -729,7 +772,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Create, out_dir.join("other.rs")),
             Denial::path(AccessKind::Create, &out_dir),
         ];
-        let text = report("schema", &root, Some(&out_dir), Mechanism::Trace, &denials);
+        let text = report("schema", &root, &root, Some(&out_dir), Mechanism::Trace, &denials);
         assert!(text.contains("Rust:     .generates([build.out(\"other.rs\")])"), "{text}");
         assert!(text.contains("Rust:     .generates([build.out(\"NAME\")])"), "{text}");
         assert!(!text.contains("Taskfile:"), "{text}");
@@ -745,7 +788,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Read, "/opt/data/table.csv"),
             Denial::path(AccessKind::Read, root.join("notes.txt")),
         ];
-        let text = report("gen", &root, None, Mechanism::Audit, &denials);
+        let text = report("gen", &root, &root, None, Mechanism::Audit, &denials);
         let firsts: Vec<&str> = text
             .lines()
             .filter(|line| !line.starts_with("           "))
@@ -773,7 +816,7 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Read, "/proc/18267/mounts"),
             Denial::path(AccessKind::Read, "/proc/filesystems"),
         ];
-        let text = report("build", &root, None, Mechanism::Audit, &denials);
+        let text = report("build", &root, &root, None, Mechanism::Audit, &denials);
         assert!(text.contains("was denied 2 accesses"), "{text}");
         assert!(text.contains("  read     /proc/<pid>/mounts\n"), "{text}");
         assert!(text.contains("  read     /proc/filesystems\n"), "{text}");

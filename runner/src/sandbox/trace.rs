@@ -202,6 +202,7 @@ impl DenialTrace<'_> {
             report(
                 &confinement.task,
                 &confinement.root,
+                &confinement.dir,
                 confinement.out_dir.as_deref(),
                 Mechanism::Trace,
                 &denials,
