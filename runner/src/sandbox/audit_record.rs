@@ -196,15 +196,20 @@ fn kind_of(blocker: &str) -> Option<AccessKind> {
     Some(kind)
 }
 
-/// Returns whether a denied ioctl is `TCGETS` on a device other than a
-/// terminal: `isatty()` probing, say, `/dev/null`, which fails either way.
+/// Returns whether a denied ioctl is a terminal request (type `'T'`, such as
+/// `TCGETS` from `isatty()` or `TIOCGWINSZ` for the window size) on a device
+/// other than a terminal, say `/dev/null`, where it fails either way.
 fn is_isatty_probe(target: &Target, command: Option<Value>) -> bool {
-    const TCGETS: &str = "0x5401";
+    const TERMINAL_TYPE: u64 = b'T' as u64;
     let Target::Path(path) = target else {
         return false;
     };
     let terminal = ["/dev/tty", "/dev/pts", "/dev/ptmx"].iter().any(|dir| path.starts_with(dir));
-    !terminal && command.is_some_and(|command| command.text() == TCGETS)
+    let request = command.and_then(|command| {
+        let text = command.text();
+        u64::from_str_radix(text.strip_prefix("0x").unwrap_or(text), 16).ok()
+    });
+    !terminal && request.is_some_and(|request| (request >> 8) & 0xff == TERMINAL_TYPE)
 }
 
 fn port(value: Option<Value>) -> Option<Target> {
@@ -302,6 +307,9 @@ mod tests {
         let probe = "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/null\" \
                      dev=\"devtmpfs\" ino=3 ioctlcmd=0x5401";
         assert_eq!(access(probe), vec![]);
+        let window_size = "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/null\" \
+                           ioctlcmd=0x5413";
+        assert_eq!(access(window_size), vec![]);
         let terminal = "audit(1.2:3): domain=a blockers=fs.ioctl_dev path=\"/dev/pts/0\" \
                         ioctlcmd=0x5401";
         assert_eq!(access(terminal), vec![Denial::path(AccessKind::Write, "/dev/pts/0")]);
