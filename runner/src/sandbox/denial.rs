@@ -433,9 +433,21 @@ fn suggest_out_dir(out_dir: &Path, denial: &Denial) -> Option<Suggestion> {
             path.strip_prefix(real).ok()?.to_owned()
         }
     };
-    let name = if path.is_dir() { relative.join("NAME") } else { relative };
+    // The audit log names only the directory a file was created in.
+    let unnamed = path.is_dir() && denial.kind != AccessKind::CreateDir;
+    let mut name = if unnamed { relative.join("NAME") } else { relative };
+    if denial.kind == AccessKind::CreateDir {
+        name.push("");
+    }
     let name = name.to_string_lossy();
-    Some(Suggestion { rust: format!(".generates([build.out({name:?})])"), taskfile: String::new() })
+    // `build.task(...)` takes the build by value, so the entry is made
+    // before the chain.
+    let mut rust =
+        format!("let out = build.out({name:?}); before `build.task(...)`, then .generates([out])");
+    if unnamed {
+        rust.push_str(", with NAME the file's name, which `RUNNER_DENIALS=trace` shows");
+    }
+    Some(Suggestion { rust, taskfile: String::new() })
 }
 
 /// Orders report entries: paths in the project, other paths, ports,
@@ -773,8 +785,11 @@ sandbox: task `build` was denied 3 accesses, seen in the kernel's audit log:
             Denial::path(AccessKind::Create, &out_dir),
         ];
         let text = report("schema", &root, &root, Some(&out_dir), Mechanism::Trace, &denials);
-        assert!(text.contains("Rust:     .generates([build.out(\"other.rs\")])"), "{text}");
-        assert!(text.contains("Rust:     .generates([build.out(\"NAME\")])"), "{text}");
+        let named = "Rust:     let out = build.out(\"other.rs\"); before `build.task(...)`, \
+                     then .generates([out])";
+        assert!(text.contains(named), "{text}");
+        assert!(text.contains("build.out(\"NAME\"); before"), "{text}");
+        assert!(text.contains("with NAME the file's name, which `RUNNER_DENIALS=trace`"), "{text}");
         assert!(!text.contains("Taskfile:"), "{text}");
     }
 
