@@ -84,7 +84,13 @@ where
             Arg::Long("status") => options.action = Action::Status,
             Arg::Long("graph") => options.action = Action::Graph,
             Arg::Long("clean") => options.action = Action::Clean,
-            Arg::Long("learn") => options.action = Action::Learn,
+            Arg::Long("learn") => {
+                options.action = Action::Learn;
+                // `--learn TASK` names the task as any run does; `--learn=TASK` too.
+                if let Some(task) = parser.optional_value() {
+                    options.tasks.push(task.string().map_err(usage)?);
+                }
+            }
             Arg::Long("sandbox") => {
                 let value = parser.value().map_err(usage)?;
                 options.sandbox = Some(value.string().map_err(usage)?.parse()?);
@@ -249,6 +255,8 @@ mod tests {
         let parsed = options(&["--learn", "gen"], &[]).unwrap();
         assert_eq!(parsed.action, Action::Learn);
         assert_eq!(parsed.tasks, ["gen"]);
+        let parsed = options(&["--learn=gen"], &[]).unwrap();
+        assert_eq!((parsed.action, parsed.tasks), (Action::Learn, vec!["gen".to_string()]));
         assert_eq!(options(&[], &[("RUNNER_LEARN", "1")]).unwrap().action, Action::Learn);
     }
 

@@ -120,14 +120,30 @@ fn normalize(path: &Path) -> PathBuf {
     normal
 }
 
-/// Creates the directories the `generates` entries of a task need.
-pub(crate) fn create_dirs(root: &Path, entries: &[String]) -> Result<()> {
+/// Creates the directories the `generates` entries of `task` need. A file
+/// where a directory must go, such as one an earlier run made from an entry
+/// without its trailing slash, is an `ErrorKind::InvalidTask` naming it.
+pub(crate) fn create_dirs(task: &str, root: &Path, entries: &[String]) -> Result<()> {
     for entry in entries {
         let generate = Generate::parse(root, entry);
-        if let Some(dir) = generate.dir() {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| Error::io("create the output directory", dir, err))?;
+        let Some(dir) = generate.dir() else { continue };
+        // Without a trailing slash, so a file in its place can be stat'ed.
+        let dir: PathBuf = dir.components().collect();
+        let blocking = dir.ancestors().take_while(|path| path.starts_with(root)).find(|path| {
+            std::fs::symlink_metadata(path).is_ok_and(|meta| !meta.is_dir() && !path.is_dir())
+        });
+        if let Some(file) = blocking {
+            return Err(Error::invalid_task(
+                task,
+                format!(
+                    "`generates` entry `{entry}` needs the directory `{}`, but a file is in its \
+                     place: remove the file, then run again",
+                    file.display()
+                ),
+            ));
         }
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| Error::io("create the output directory", &dir, err))?;
     }
     Ok(())
 }
@@ -154,6 +170,20 @@ mod tests {
         assert!(check("./").unwrap_err().contains("whole project root writable"));
         assert!(check(".runner/").unwrap_err().contains("state directory"));
         assert!(check(".runner/x.txt").unwrap_err().contains("state directory"));
+    }
+
+    #[test]
+    fn file_in_place_of_generate_dir_named() {
+        let dir = std::env::temp_dir().join(format!("runner-gen-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("build"), "").unwrap();
+
+        let error = create_dirs("t", &dir, &["build/".to_string()]).unwrap_err().to_string();
+        assert!(error.contains("needs the directory"), "{error}");
+        assert!(error.contains("but a file is in its place: remove the file"), "{error}");
+        assert!(create_dirs("t", &dir, &["out/sub/".to_string()]).is_ok());
+        assert!(dir.join("out/sub").is_dir());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -193,7 +193,10 @@ impl Output {
             );
             text.push_str(&format!("  sandbox: {}\n", report.sandbox));
             if let Some(task) = &report.learned {
-                text.push_str(&format!("  learn: `{task}` ran unconfined under strace\n"));
+                text.push_str(&format!(
+                    "  learn: `{task}` ran unconfined under strace; the sandbox line is for the \
+                     other tasks\n"
+                ));
             }
         }
         self.write_err(&text);

@@ -254,7 +254,7 @@ fn run_checked(context: &Context, task: usize, deps_ran: &[usize]) -> Result<Out
     }
 
     let dir = task_dir(context.root, declared);
-    crate::generates::create_dirs(context.root, &declared.generates)?;
+    crate::generates::create_dirs(&declared.name, context.root, &declared.generates)?;
     if !dir.is_dir() {
         let message = format!(
             "working directory `{}` does not exist: create it or change the task's `dir`",

@@ -22,7 +22,7 @@ use crate::{Result, Step, Task};
 /// declarations it needs. Records no state for it.
 pub(crate) fn learn_task(context: &Context, task: &Task, check: &Check) -> Result<Outcome> {
     let dir = schedule::task_dir(context.root, task);
-    crate::generates::create_dirs(context.root, &task.generates)?;
+    crate::generates::create_dirs(&task.name, context.root, &task.generates)?;
     if !dir.is_dir() {
         let message = format!(
             "working directory `{}` does not exist: create it or change the task's `dir`",

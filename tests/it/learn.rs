@@ -94,7 +94,7 @@ fn learn_of_closure_does_not_claim_nothing_to_change() {
     assert!(text.contains("part of it ran untraced"), "{text}");
     assert!(text.contains("note: "), "{text}");
     let err = stderr(&output);
-    assert!(err.contains("  learn: `closure` ran unconfined under strace\n"), "{err}");
+    assert!(err.contains("  learn: `closure` ran unconfined under strace; the sandbox"), "{err}");
 }
 
 #[test]
@@ -290,6 +290,12 @@ fn taskfile_learn_prints_yaml() {
     assert!(text.contains("  sources: [data/*]"), "{text}");
     assert!(text.contains("  generates: [out/]"), "{text}");
     assert!(text.contains("`sources` lacks data/extra.txt"), "{text}");
+
+    let joined = taskfile(&project, &["--learn=gen"], &[]);
+    assert!(joined.status.success(), "{}", stderr(&joined));
+    let joined = stdout(&joined);
+    assert!(joined.starts_with("learn: task `gen` succeeded under strace"), "{joined}");
+    assert!(joined.contains("  sources: [data/*]"), "{joined}");
 }
 
 #[test]

@@ -87,7 +87,7 @@ fn unscoped_program_hint_names_it() {
     let err = stderr(&output);
     let tool = project.path().canonicalize().unwrap().join("tools/mytrue");
     assert!(err.contains(&format!("may not execute `{}`", tool.display())), "{err}");
-    assert!(err.contains("Scope::exec("), "{err}");
+    assert!(err.contains(".scopes([Scope::exec(\"tools\")])"), "{err}");
 }
 
 #[test]

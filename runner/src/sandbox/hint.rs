@@ -81,6 +81,15 @@ fn exec_hint(confinement: &Confinement) -> Option<String> {
         let _ = writeln!(text, "  {}", declare(syntax, &Scope::program(name.as_ref())));
     }
     let dir = blocked.parent().unwrap_or(Path::new("/"));
+    // A builder's project directory is written relative to the root, as the
+    // denial report writes it. A Taskfile's resolves from the task's `dir`,
+    // so it stays absolute there.
+    let dir = match dir.strip_prefix(&confinement.root) {
+        Ok(relative) if syntax == Syntax::Rust && !relative.as_os_str().is_empty() => {
+            relative.to_owned()
+        }
+        _ => dir.to_owned(),
+    };
     let _ = writeln!(text, "  {}", declare(syntax, &Scope::exec(dir)));
     text.push_str("or run without the sandbox: --no-sandbox");
     Some(text)

@@ -114,7 +114,12 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Args, Error> {
             Long("version") => parsed.version = true,
             Long("status") => parsed.status = true,
             Long("summary") => parsed.summary = true,
-            Long("learn") => parsed.learn = true,
+            Long("learn") => {
+                parsed.learn = true;
+                if let Some(task) = parser.optional_value() {
+                    parsed.tasks.push(task.to_string_lossy().into_owned());
+                }
+            }
             Long("sandbox") => {
                 let mode = match parser.optional_value() {
                     Some(value) => value.to_string_lossy().parse()?,
