@@ -23,7 +23,7 @@
 //! Limits: the kernel logs a create with the parent directory and, without
 //! audit rules, emits no `PATH` record with the new name (checked on Linux
 //! 6.18), so the report names the directory. The domain of the thread that
-//! asks is still alive, so its count is not checked.
+//! requests the report is still alive, so its denial count is not checked.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
