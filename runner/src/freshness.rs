@@ -818,7 +818,7 @@ mod tests {
     }
 
     #[test]
-    fn dependency_that_would_run_named_in_read_only_check() {
+    fn read_only_check_names_pending_dependency() {
         let project = Project::new();
         let test = Task::new("test").sources(["src/main.rs"]).dep("gen");
         project.run(&test, |_| {});

@@ -85,7 +85,7 @@ fn learn_of_right_declarations_changes_nothing() {
 }
 
 #[test]
-fn learn_of_closure_does_not_claim_nothing_to_change() {
+fn learn_closure_reports_untraced() {
     let learn = LearnProject::new();
     let output = learn.run(&["--learn", "closure"]);
     assert!(output.status.success(), "{}", stderr(&output));

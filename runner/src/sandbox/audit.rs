@@ -53,9 +53,9 @@ const PENDING_TIMEOUT: Duration = Duration::from_secs(1);
 const AUDIT_SYSCALL: u16 = 1300;
 /// The prefix of the marker messages this runner writes into the log.
 const MARKER: &str = "runner-denials-marker";
-/// Numbers the markers of this process. Every listener of the process sees
-/// every marker, so a number per listener would let one listener take
-/// another's marker for its own and stop waiting too early.
+/// Numbers the markers of this process. Every listener of the process
+/// receives every marker, so a number per listener would let one listener
+/// take another's marker for its own and stop waiting too early.
 static NEXT_MARKER: AtomicU64 = AtomicU64::new(0);
 
 /// The denials of one task that the audit log showed.

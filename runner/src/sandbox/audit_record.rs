@@ -154,7 +154,7 @@ fn denials<'a>(blockers: &str, get: &dyn Fn(&str) -> Option<Value<'a>>) -> Vec<D
         };
         let target = match kind {
             AccessKind::Connect => port(get("dest")),
-            // The kernel omits a port of 0, which a bind to a free port asks for.
+            // The kernel omits port 0, which a bind to any free port requests.
             AccessKind::Bind => {
                 port(get("src")).or_else(|| port(get("lport"))).or(Some(Target::Port(0)))
             }

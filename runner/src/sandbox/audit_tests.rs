@@ -174,7 +174,7 @@ fn bind_from_closure_reported() {
     assert!(hint.contains(&format!(".scopes([Scope::tcp_bind({port})])")), "{hint}");
     assert!(hint.contains(&format!("scopes: [{{network: tcp-bind:{port}}}]")), "{hint}");
 
-    // Port 0 asks the kernel for a free port, and the record names no port.
+    // Port 0 requests any free port, and the record names no port.
     let bound = confinement.run(|| TcpListener::bind(("127.0.0.1", 0)).is_ok());
     assert!(!bound, "the bind of port 0 was allowed");
     let hint = confinement.hint(None);

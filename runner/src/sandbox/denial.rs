@@ -497,7 +497,7 @@ fn merge_processes(target: &Target) -> Target {
 fn describe_target(root: &Path, denial: &Denial) -> String {
     match &denial.target {
         Target::Path(path) => {
-            let shown = match relative_to_root(root, path) {
+            let label = match relative_to_root(root, path) {
                 Some(relative) if relative.as_os_str().is_empty() => {
                     ". (the project root)".to_string()
                 }
@@ -508,10 +508,10 @@ fn describe_target(root: &Path, denial: &Denial) -> String {
             // be created in; a trace names the new path itself.
             let creates = matches!(denial.kind, AccessKind::Create | AccessKind::CreateDir);
             match denial.kind {
-                AccessKind::CreateDir if path.is_dir() => format!("a directory in {shown}"),
-                AccessKind::CreateDir => format!("{shown}/"),
-                _ if creates && path.is_dir() => format!("a file in {shown}"),
-                _ => shown,
+                AccessKind::CreateDir if path.is_dir() => format!("a directory in {label}"),
+                AccessKind::CreateDir => format!("{label}/"),
+                _ if creates && path.is_dir() => format!("a file in {label}"),
+                _ => label,
             }
         }
         Target::Port(0) => "TCP port 0 (a free port the kernel picks)".to_string(),

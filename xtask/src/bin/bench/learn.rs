@@ -43,8 +43,8 @@ pub fn run(bench: &Bench) -> Result<Section, String> {
     let mut section = Section::new(
         "Learn: a clean `cargo build` with and without `--learn`",
         "Wall time of a runner invocation whose one task builds a one-file crate with no \
-         dependencies from scratch, run plainly and in learn mode (`--learn`), which runs the \
-         build unconfined under strace and then derives the task's declarations from the \
+         dependencies from scratch, run plainly and in learn mode (`--learn`). Learn mode runs \
+         the build unconfined under strace and then derives the task's declarations from the \
          trace. Both run with the sandbox off, so the difference is strace and the analysis. \
          The crate's `target/` is removed before every run, untimed. Target: none, because \
          learn mode is opt-in. Expect learn mode to take about twice as long, because strace \
